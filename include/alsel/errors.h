@@ -27,6 +27,11 @@ class Error : public std::runtime_error {
   virtual int exit_code() const { return kExitInternal; }
 };
 
+class InternalError : public Error {
+ public:
+  using Error::Error;
+};
+
 class UsageError : public Error {
  public:
   using Error::Error;

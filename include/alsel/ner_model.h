@@ -1,0 +1,72 @@
+// A NER model behind the model contract (docs/model-format.md), with libtorch kept out of sight.
+//
+//   alsel::ModelOptions options;
+//   options.path = "models/msra-bert3-crf.pt";
+//   auto model = alsel::NerModel::load(options);
+//   alsel::BatchEmissions out = model->emissions({{cls, 17, 42, sep}});
+//   const float* row = out.at(0, 1);   // L scores for token 1 of sequence 0
+//
+// Only src/torch/torchscript_model.cc includes libtorch.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "alsel/crf.h"
+#include "alsel/vocabulary.h"
+#include "alsel/wordpiece_tokenizer.h"
+
+namespace alsel {
+
+struct ModelOptions {
+  std::string path;          // TorchScript archive
+  std::string device = "cpu";  // "cpu" or "cuda" / "cuda:N"
+  int threads = 0;           // intra-op threads for the forward pass; 0 = libtorch's default
+  std::string vocab_path;    // overrides/supplies alsel/vocab.txt (third-party exports)
+  std::string labels_path;   // overrides/supplies meta labels: one label per line, in id order
+  void validate() const;
+  std::string to_string() const;
+};
+
+struct ModelMetadata {
+  std::vector<std::string> labels;  // label names in id order
+  int max_len = 512;                // longest wordpiece sequence, [CLS] and [SEP] included
+  TokenizerConfig tokenizer;        // do_lower_case, strip_accents, fold_fullwidth from meta
+  bool has_crf = false;             // transitions/start_transitions/end_transitions present
+  std::string name;                 // meta "name", else the file stem
+  std::string warning;              // meta "warning" (e.g. an untrained demo model); empty if none
+  nlohmann::json meta;              // the whole alsel/meta.json ({} when absent)
+};
+
+// Emissions of one batch: (batch, length, labels) row-major floats on the host.
+struct BatchEmissions {
+  int batch = 0;
+  int length = 0;
+  int labels = 0;
+  std::vector<float> data;
+  const float* at(int sequence, int position) const {
+    return data.data() + (static_cast<size_t>(sequence) * length + position) * labels;
+  }
+};
+
+class NerModel {
+ public:
+  virtual ~NerModel() = default;
+  // Loads and checks the contract; throws ModelError saying what is wrong.
+  static std::unique_ptr<NerModel> load(const ModelOptions& options);
+
+  virtual const ModelMetadata& metadata() const = 0;
+  virtual std::shared_ptr<const Vocabulary> vocabulary() const = 0;
+  virtual const CrfParameters* crf() const = 0;  // nullptr when the model has no CRF
+  virtual int64_t parameter_count() const = 0;
+  virtual std::string device() const = 0;
+  // Forward pass. Every sequence already holds [CLS] ... [SEP]; shorter ones are padded with
+  // [PAD] and masked. Sequences must not exceed metadata().max_len.
+  virtual BatchEmissions emissions(const std::vector<std::vector<int>>& sequences) = 0;
+};
+
+}  // namespace alsel

@@ -1,0 +1,1 @@
+"""Python side of alsel: the reference tokenizer and helpers shared by training and experiments."""

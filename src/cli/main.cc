@@ -1,0 +1,175 @@
+// alsel: the command-line front end. It only turns flags into the library's config structs,
+// calls one library function per subcommand and maps exceptions to documented exit codes.
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "alsel/atomic_file.h"
+#include "alsel/commands.h"
+#include "alsel/errors.h"
+#include "alsel/logging.h"
+#include "alsel/strategy.h"
+
+namespace {
+
+// The shipped model: the trained MSRA model when present, else the tiny untrained demo model.
+// ALSEL_MODEL overrides both.
+std::string default_model_path() {
+  if (const char* from_env = std::getenv("ALSEL_MODEL")) return from_env;
+  const std::filesystem::path models = std::filesystem::path(ALSEL_SOURCE_DIR) / "models";
+  for (const char* name : {"msra-bert3-crf.pt", "tiny-demo.pt"}) {
+    if (std::filesystem::exists(models / name)) return (models / name).string();
+  }
+  return (models / "msra-bert3-crf.pt").string();
+}
+
+void add_model_options(CLI::App& command, alsel::ModelOptions& options) {
+  options.path = default_model_path();
+  command.add_option("-m,--model", options.path, "TorchScript model (default: the shipped model)")
+      ->capture_default_str();
+  command.add_option("--device", options.device, "cpu or cuda[:N]")->capture_default_str();
+  command.add_option("--threads", options.threads, "forward-pass threads (0 = libtorch default)")
+      ->capture_default_str();
+  command.add_option("--vocab", options.vocab_path, "vocabulary file for models without alsel/vocab.txt");
+  command.add_option("--labels", options.labels_path, "label names, one per line, for models without meta");
+}
+
+void add_inference_options(CLI::App& command, alsel::InferenceConfig& config) {
+  command.add_option("--batch-tokens", config.batch_tokens, "padded wordpieces per forward batch")
+      ->capture_default_str();
+  command.add_option("--probs", config.probabilities, "marginal (CRF forward-backward) or softmax")
+      ->check(CLI::IsMember({"marginal", "softmax"}))
+      ->capture_default_str();
+  command.add_option("--window-overlap", config.window_overlap,
+                     "wordpieces shared by windows of long sentences (0 = max_len/4)");
+}
+
+void add_pool_options(CLI::App& command, alsel::PoolOptions& pool, std::string& input_format) {
+  command.add_option("-p,--pool", pool.paths, "pool files (JSONL with id and text); - = stdin")->required();
+  command.add_option("--input-format", input_format, "jsonl or text (one sentence per line, id = line number)")
+      ->check(CLI::IsMember({"jsonl", "text"}))
+      ->capture_default_str();
+  command.add_option("--id-field", pool.reader.id_field, "JSONL key of the id")->capture_default_str();
+  command.add_option("--text-field", pool.reader.text_field, "JSONL key of the text")->capture_default_str();
+  command.add_option("--rejects", pool.rejects_path, "write rejected lines with their reason here (JSONL)");
+  command.add_flag("--strict", pool.strict, "stop at the first bad line (exit 3) and write no output");
+}
+
+alsel::InputFormat parse_input_format(const std::string& name) {
+  return name == "text" ? alsel::InputFormat::kText : alsel::InputFormat::kJsonl;
+}
+
+const char* kExamples = R"(
+Examples:
+  alsel select -p pool.jsonl -s ltp -k 500 -o batch.jsonl
+  alsel select -p pool.jsonl -s ltp-unk --labeled labeled.bio -k 500 -o batch.jsonl --rejects rejects.jsonl
+  cat pool.txt | alsel select -p - --input-format text -k 20
+  alsel score -p pool.jsonl -o scores.jsonl
+  alsel eval --data test.bio --json
+  alsel info
+  alsel strategies
+
+Exit codes: 0 ok, 1 internal error, 2 usage error, 3 input error, 4 model error,
+5 output error, 130 interrupted.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"alsel: active-learning sample selection for named-entity recognition"};
+  app.footer(kExamples);
+  app.set_version_flag("--version", std::string("alsel ") + ALSEL_VERSION);
+  app.require_subcommand(1);
+  bool quiet = false;
+  int verbose = 0;
+  app.add_flag("-q,--quiet", quiet, "only warnings and errors on stderr");
+  app.add_flag("-v,--verbose", verbose, "more detail on stderr");
+
+  alsel::SelectConfig select;
+  std::string select_format = "jsonl";
+  CLI::App* select_command = app.add_subcommand("select", "rank the pool and write the top-k, best first");
+  add_model_options(*select_command, select.model);
+  add_inference_options(*select_command, select.inference);
+  add_pool_options(*select_command, select.pool, select_format);
+  select_command->add_option("-s,--strategy", select.strategy, "strategy (see `alsel strategies`)")
+      ->capture_default_str();
+  select_command->add_option("-k", select.k, "how many sentences to select")->capture_default_str();
+  select_command->add_option("-o,--out", select.out, "output JSONL (- = stdout)")->capture_default_str();
+  select_command->add_option("--labeled", select.labeled, "labeled BIO/doccano files: known entities (ltp-unk)");
+  select_command->add_option("--trim-threshold", select.strategy_options.trim_threshold,
+                             "trimmed: drop words whose top probability is at least this")
+      ->capture_default_str();
+  select_command->add_option("--e1", select.strategy_options.e1, "ltp-unk weight of 1 - ltp")->capture_default_str();
+  select_command->add_option("--e2", select.strategy_options.e2, "ltp-unk weight of P(x)")->capture_default_str();
+  select_command->add_option("--unk-cap", select.strategy_options.unk_cap, "ltp-unk N in min(unknown, N) / N")
+      ->capture_default_str();
+  select_command->add_option("--seed", select.strategy_options.seed, "random: seed")->capture_default_str();
+
+  alsel::ScoreConfig score;
+  std::string score_format = "jsonl";
+  CLI::App* score_command = app.add_subcommand("score", "write the raw measures of every sentence, in pool order");
+  add_model_options(*score_command, score.model);
+  add_inference_options(*score_command, score.inference);
+  add_pool_options(*score_command, score.pool, score_format);
+  score_command->add_option("-o,--out", score.out, "output JSONL (- = stdout)")->capture_default_str();
+  score_command->add_option("--labeled", score.labeled, "labeled BIO/doccano files: known entities");
+  score_command->add_option("--trim-threshold", score.trim_threshold, "threshold of the trimmed measure")
+      ->capture_default_str();
+
+  alsel::EvalConfig eval;
+  std::string eval_format = "auto";
+  CLI::App* eval_command = app.add_subcommand("eval", "entity-level precision, recall and F1 against gold data");
+  add_model_options(*eval_command, eval.model);
+  add_inference_options(*eval_command, eval.inference);
+  eval_command->add_option("-d,--data", eval.data, "BIO/CoNLL or doccano JSONL files")->required();
+  eval_command->add_option("--data-format", eval_format, "auto, bio or doccano")
+      ->check(CLI::IsMember({"auto", "bio", "doccano"}))
+      ->capture_default_str();
+  eval_command->add_flag("--json", eval.json, "print a JSON object (f1 etc. in percent, 0-100)");
+  eval_command->add_option("-o,--out", eval.out, "where to write the report (- = stdout)")->capture_default_str();
+
+  alsel::InfoConfig info;
+  CLI::App* info_command = app.add_subcommand("info", "describe a model: labels, vocabulary, max_len, CRF");
+  add_model_options(*info_command, info.model);
+  info_command->add_flag("--json", info.json, "print JSON");
+
+  app.add_subcommand("strategies", "list the selection strategies and their definitions");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? alsel::kExitOk : alsel::kExitUsage;
+  }
+
+  alsel::set_verbosity(quiet ? alsel::Verbosity::kQuiet
+                             : verbose > 0 ? alsel::Verbosity::kVerbose : alsel::Verbosity::kNormal);
+  alsel::install_interrupt_cleanup();
+  try {
+    if (select_command->parsed()) {
+      select.pool.reader.format = parse_input_format(select_format);
+      alsel::run_select(select);
+    } else if (score_command->parsed()) {
+      score.pool.reader.format = parse_input_format(score_format);
+      alsel::run_score(score);
+    } else if (eval_command->parsed()) {
+      eval.format = eval_format == "bio"       ? alsel::LabeledFormat::kBio
+                    : eval_format == "doccano" ? alsel::LabeledFormat::kDoccano
+                                               : alsel::LabeledFormat::kAuto;
+      alsel::run_eval(eval);
+    } else if (info_command->parsed()) {
+      alsel::run_info(info, std::cout);
+    } else {
+      alsel::print_strategies(std::cout);
+    }
+  } catch (const alsel::Error& e) {
+    std::cerr << "alsel: error: " << e.what() << '\n';
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::cerr << "alsel: internal error: " << e.what() << '\n';
+    return alsel::kExitInternal;
+  }
+  return alsel::kExitOk;
+}

@@ -1,0 +1,147 @@
+#include "alsel/entities.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "alsel/utf8.h"
+
+namespace alsel {
+namespace {
+
+// A tag split into its canonical prefix ('O', 'B', 'I', 'E' or 'S') and type ("" for 'O').
+struct ParsedTag {
+  char prefix = 'O';
+  std::string type;
+};
+
+ParsedTag parse_tag(const std::string& tag, size_t position) {
+  if (tag == "O") return {};
+  if (tag.size() >= 3 && tag[1] == '-') {
+    // Aliases: BILOU last / unit = BIOES end / single; BMES middle = inside.
+    char prefix = tag[0];
+    if (prefix == 'L') prefix = 'E';
+    if (prefix == 'U') prefix = 'S';
+    if (prefix == 'M') prefix = 'I';
+    if (prefix == 'B' || prefix == 'I' || prefix == 'E' || prefix == 'S') {
+      return {prefix, tag.substr(2)};
+    }
+  }
+  throw std::invalid_argument("tag '" + tag + "' at position " + std::to_string(position) +
+                              " is neither 'O' nor <prefix>-<type> with prefix B, I, E, S, L, "
+                              "U or M and a non-empty type");
+}
+
+// conlleval endOfChunk: does an entity open at `previous` end before `current`?
+bool ends_before(const ParsedTag& previous, const ParsedTag& current) {
+  const char p = previous.prefix;
+  const char c = current.prefix;
+  if (p == 'E' || p == 'S') return true;
+  if ((p == 'B' || p == 'I') && (c == 'B' || c == 'S' || c == 'O')) return true;
+  return p != 'O' && previous.type != current.type;
+}
+
+// conlleval startOfChunk: does an entity start at `current`?
+bool starts_at(const ParsedTag& previous, const ParsedTag& current) {
+  const char p = previous.prefix;
+  const char c = current.prefix;
+  if (c == 'B' || c == 'S') return true;
+  if ((p == 'E' || p == 'S' || p == 'O') && (c == 'E' || c == 'I')) return true;
+  return c != 'O' && previous.type != current.type;
+}
+
+}  // namespace
+
+std::vector<TagSpan> spans_from_tags(const std::vector<std::string>& tags) {
+  std::vector<TagSpan> spans;
+  ParsedTag previous;  // the position before the first tag counts as 'O'
+  bool open = false;
+  for (size_t i = 0; i < tags.size(); ++i) {
+    const ParsedTag current = parse_tag(tags[i], i);
+    if (open && ends_before(previous, current)) {
+      spans.back().end = static_cast<int>(i);
+      open = false;
+    }
+    if (starts_at(previous, current)) {
+      spans.push_back({current.type, static_cast<int>(i), static_cast<int>(i) + 1});
+      open = true;
+    }
+    previous = current;
+  }
+  if (open) spans.back().end = static_cast<int>(tags.size());
+  return spans;
+}
+
+std::vector<EntitySpan> decode_entities(const std::vector<int>& path,
+                                        const std::vector<std::string>& label_names,
+                                        const std::vector<std::pair<int, int>>& word_spans,
+                                        const std::u32string& text,
+                                        const std::vector<double>* probabilities) {
+  const size_t num_words = path.size();
+  const size_t num_labels = label_names.size();
+  if (word_spans.size() != num_words) {
+    throw std::invalid_argument("decode_entities: " + std::to_string(word_spans.size()) +
+                                " word spans for a path of " + std::to_string(num_words) +
+                                " words");
+  }
+  if (probabilities != nullptr && probabilities->size() != num_words * num_labels) {
+    throw std::invalid_argument(
+        "decode_entities: probabilities has " + std::to_string(probabilities->size()) +
+        " values, expected W*L = " + std::to_string(num_words * num_labels));
+  }
+  std::vector<std::string> tags(num_words);
+  for (size_t w = 0; w < num_words; ++w) {
+    if (path[w] < 0 || static_cast<size_t>(path[w]) >= num_labels) {
+      throw std::invalid_argument("decode_entities: label id " + std::to_string(path[w]) +
+                                  " at word " + std::to_string(w) + " is outside [0, " +
+                                  std::to_string(num_labels) + ")");
+    }
+    const auto& span = word_spans[w];
+    if (span.first < 0 || span.first > span.second ||
+        static_cast<size_t>(span.second) > text.size()) {
+      throw std::invalid_argument("decode_entities: word " + std::to_string(w) + " span [" +
+                                  std::to_string(span.first) + ", " + std::to_string(span.second) +
+                                  ") is outside the text of " + std::to_string(text.size()) +
+                                  " code points");
+    }
+    // Entities take [start of first word, end of last word), so words must be in text order.
+    if (w > 0 && span.first < word_spans[w - 1].second) {
+      throw std::invalid_argument("decode_entities: word " + std::to_string(w) + " span [" +
+                                  std::to_string(span.first) + ", " + std::to_string(span.second) +
+                                  ") starts before the end of the previous word (" +
+                                  std::to_string(word_spans[w - 1].second) + ")");
+    }
+    tags[w] = label_names[path[w]];
+  }
+
+  std::vector<TagSpan> spans;
+  try {
+    spans = spans_from_tags(tags);
+  } catch (const std::invalid_argument& error) {
+    throw std::invalid_argument(std::string("decode_entities: label name ") + error.what());
+  }
+
+  std::vector<EntitySpan> entities;
+  entities.reserve(spans.size());
+  for (const TagSpan& span : spans) {
+    EntitySpan entity;
+    entity.start = word_spans[span.begin].first;
+    entity.end = word_spans[span.end - 1].second;
+    entity.label = span.label;
+    entity.text =
+        encode_utf8(std::u32string_view(text).substr(entity.start, entity.end - entity.start));
+    if (probabilities != nullptr) {
+      double confidence = 1.0;
+      for (int w = span.begin; w < span.end; ++w) {
+        confidence = std::min(confidence, (*probabilities)[w * num_labels + path[w]]);
+      }
+      entity.confidence = confidence;
+    }
+    entities.push_back(std::move(entity));
+  }
+  return entities;
+}
+
+}  // namespace alsel

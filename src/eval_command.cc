@@ -1,0 +1,91 @@
+#include <chrono>
+#include <unordered_map>
+
+#include <spdlog/spdlog.h>
+
+#include "alsel/atomic_file.h"
+#include "alsel/commands.h"
+#include "alsel/entity_metrics.h"
+#include "alsel/errors.h"
+#include "run_support.h"
+
+namespace alsel {
+
+void EvalConfig::validate() const {
+  model.validate();
+  inference.validate();
+  if (data.empty()) throw UsageError("--data needs at least one BIO/CoNLL or doccano JSONL file");
+  if (out.empty()) throw UsageError("--out is empty");
+}
+
+double run_eval(const EvalConfig& config) {
+  config.validate();
+  const auto started = std::chrono::steady_clock::now();
+  std::unique_ptr<NerModel> model = load_model_logged(config.model);
+  Annotator annotator(*model, config.inference, nullptr);
+
+  // Gold spans wait here, keyed by sentence id, until their sentence comes back scored; at most
+  // one chunk of sentences is pending at a time.
+  std::unordered_map<std::string, std::vector<GoldSpan>> pending;
+  EntityMetrics metrics;
+  size_t file_index = 0;
+  std::unique_ptr<LabeledReader> reader;
+  LabeledSentence sentence;
+  auto source = [&](PoolItem& item) {
+    while (true) {
+      if (!reader) {
+        if (file_index == config.data.size()) return false;
+        reader = std::make_unique<LabeledReader>(config.data[file_index++], config.format);
+      }
+      if (reader->next(sentence)) break;
+      reader.reset();
+    }
+    item = PoolItem();
+    item.id = sentence.id;
+    item.text = sentence.text;
+    item.file = sentence.file;
+    item.line = sentence.line;
+    if (!pending.emplace(sentence.id, std::move(sentence.spans)).second) {
+      throw InputError(sentence.file + ":" + std::to_string(sentence.line) + ": duplicate sentence id '" +
+                       sentence.id + "'");
+    }
+    return true;
+  };
+  auto take_gold = [&](const std::string& id) {
+    auto found = pending.find(id);
+    std::vector<GoldSpan> gold = std::move(found->second);
+    pending.erase(found);
+    return gold;
+  };
+  PipelineCounts counts = run_pipeline(
+      source, annotator, kDefaultTrimThreshold,
+      [&](ScoredSentence&& scored) {
+        std::vector<GoldSpan> predicted;
+        for (const EntitySpan& entity : scored.analysis.entities) {
+          predicted.push_back(GoldSpan{entity.start, entity.end, entity.label});
+        }
+        metrics.add(take_gold(scored.analysis.id), predicted);
+      },
+      [&](const PoolItem& item) {
+        // A sentence without tokens has no predictions; its gold entities (if any) are missed.
+        spdlog::debug("{}", format_reject_warning(item));
+        metrics.add(take_gold(item.id), {});
+      });
+
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  AtomicOutputFile out(config.out);
+  if (config.json) {
+    nlohmann::json result = metrics.to_json();
+    result["model"] = model->metadata().name;
+    result["data"] = config.data;
+    result["seconds"] = seconds;
+    out.stream() << result.dump(1) << '\n';
+  } else {
+    out.stream() << metrics.to_table();
+  }
+  out.commit();
+  spdlog::info("eval: {} sentences ({} windows) in {:.1f}s", counts.read, counts.windows, seconds);
+  return 100.0 * metrics.overall().f1();
+}
+
+}  // namespace alsel

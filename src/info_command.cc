@@ -1,0 +1,51 @@
+#include <iomanip>
+
+#include "alsel/commands.h"
+#include "alsel/strategy.h"
+
+namespace alsel {
+
+void run_info(const InfoConfig& config, std::ostream& out) {
+  std::unique_ptr<NerModel> model = NerModel::load(config.model);
+  const ModelMetadata& meta = model->metadata();
+  nlohmann::json info = {
+      {"name", meta.name},
+      {"path", config.model.path},
+      {"labels", meta.labels},
+      {"vocab_size", model->vocabulary()->size()},
+      {"max_len", meta.max_len},
+      {"parameters", model->parameter_count()},
+      {"crf", meta.has_crf},
+      {"do_lower_case", meta.tokenizer.do_lower_case},
+      {"fold_fullwidth", meta.tokenizer.fold_fullwidth},
+      {"device", model->device()},
+      {"meta", meta.meta},
+  };
+  if (!meta.warning.empty()) info["warning"] = meta.warning;
+  if (config.json) {
+    out << info.dump(1) << '\n';
+    return;
+  }
+  out << "name:        " << meta.name << '\n'
+      << "path:        " << config.model.path << '\n'
+      << "labels:      " << meta.labels.size() << " (";
+  for (size_t i = 0; i < meta.labels.size(); ++i) out << (i ? " " : "") << meta.labels[i];
+  out << ")\n"
+      << "vocab size:  " << model->vocabulary()->size() << '\n'
+      << "max_len:     " << meta.max_len << '\n'
+      << "parameters:  " << model->parameter_count() << '\n'
+      << "crf:         " << (meta.has_crf ? "yes" : "no (softmax probabilities, argmax decoding)") << '\n'
+      << "tokenizer:   do_lower_case=" << std::boolalpha << meta.tokenizer.do_lower_case
+      << " fold_fullwidth=" << meta.tokenizer.fold_fullwidth << '\n';
+  if (!meta.warning.empty()) out << "warning:     " << meta.warning << '\n';
+  out << "meta:        " << meta.meta.dump(1) << '\n';
+}
+
+void print_strategies(std::ostream& out) {
+  StrategyOptions defaults;
+  for (const std::string& name : strategy_names()) {
+    out << std::left << std::setw(10) << name << make_strategy(name, defaults)->definition() << '\n';
+  }
+}
+
+}  // namespace alsel

@@ -1,0 +1,24 @@
+#include <sstream>
+
+#include "alsel/errors.h"
+#include "alsel/ner_model.h"
+
+namespace alsel {
+
+void ModelOptions::validate() const {
+  if (path.empty()) throw UsageError("--model is empty");
+  if (threads < 0) throw UsageError("--threads must be >= 0, got " + std::to_string(threads));
+  if (device.rfind("cpu", 0) != 0 && device.rfind("cuda", 0) != 0) {
+    throw UsageError("--device must be cpu or cuda[:N], got '" + device + "'");
+  }
+}
+
+std::string ModelOptions::to_string() const {
+  std::ostringstream out;
+  out << "model=" << path << " device=" << device << " threads=" << threads;
+  if (!vocab_path.empty()) out << " vocab=" << vocab_path;
+  if (!labels_path.empty()) out << " labels=" << labels_path;
+  return out.str();
+}
+
+}  // namespace alsel
