@@ -38,12 +38,10 @@ bool in_ranges(const tables::RangeTable& table, char32_t cp) {
   return it != end && it->first <= cp;
 }
 
-const tables::NormalizationEntry* find_entry(const tables::NormalizationTable& table,
-                                             char32_t cp) {
+const tables::NormalizationEntry* find_entry(const tables::NormalizationTable& table, char32_t cp) {
   const tables::NormalizationEntry* end = table.entries + table.size;
   const tables::NormalizationEntry* it = std::lower_bound(
-      table.entries, end, cp,
-      [](const tables::NormalizationEntry& entry, char32_t value) {
+      table.entries, end, cp, [](const tables::NormalizationEntry& entry, char32_t value) {
         return entry.code_point < value;
       });
   return it != end && it->code_point == cp ? it : nullptr;
@@ -129,9 +127,7 @@ bool is_whitespace(char32_t cp) { return has_class(cp, kWhitespaceBit, tables::k
 
 bool is_control(char32_t cp) { return has_class(cp, kControlBit, tables::kControl); }
 
-bool is_punctuation(char32_t cp) {
-  return has_class(cp, kPunctuationBit, tables::kPunctuation);
-}
+bool is_punctuation(char32_t cp) { return has_class(cp, kPunctuationBit, tables::kPunctuation); }
 
 char32_t fold_fullwidth(char32_t cp) {
   if (cp >= 0xFF01 && cp <= 0xFF5E) return cp - 0xFEE0;

@@ -14,39 +14,50 @@
 
 namespace alsel {
 
-Vocabulary::Vocabulary(std::vector<std::string> tokens) : tokens_(std::move(tokens)) {
-  build_index();
-}
+namespace {
 
-Vocabulary::Vocabulary(const Vocabulary& other)
-    : unk_id(other.unk_id),
-      pad_id(other.pad_id),
-      cls_id(other.cls_id),
-      sep_id(other.sep_id),
-      tokens_(other.tokens_) {
-  build_index();
-}
-
-Vocabulary& Vocabulary::operator=(const Vocabulary& other) {
-  if (this != &other) {
-    tokens_ = other.tokens_;
-    build_index();
+// FNV-1a, 64-bit, folded to 32: tokens are short (most are 1-6 bytes) and the table is small.
+uint32_t hash_token(std::string_view token) {
+  uint64_t hash = 0xCBF29CE484222325ULL;
+  for (char c : token) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001B3ULL;
   }
-  return *this;
+  return static_cast<uint32_t>(hash ^ (hash >> 32));
 }
 
-void Vocabulary::build_index() {
-  ids_.clear();
-  ids_.reserve(tokens_.size());
-  max_token_length_ = 0;
+}  // namespace
+
+Vocabulary::Vocabulary(std::vector<std::string> tokens) : tokens_(std::move(tokens)) {
+  size_t capacity = 16;
+  while (capacity < 2 * tokens_.size()) capacity *= 2;
+  slots_.assign(capacity, Slot{0, -1});
+  const size_t mask = capacity - 1;
   for (size_t i = 0; i < tokens_.size(); ++i) {
-    ids_[std::string_view(tokens_[i])] = static_cast<int>(i);  // the last duplicate wins
+    const uint32_t hash = hash_token(tokens_[i]);
+    size_t slot = hash & mask;
+    // A repeated token overwrites its earlier id: the last duplicate wins.
+    while (slots_[slot].id >= 0 && !(slots_[slot].hash == hash &&
+                                     tokens_[static_cast<size_t>(slots_[slot].id)] == tokens_[i])) {
+      slot = (slot + 1) & mask;
+    }
+    slots_[slot] = Slot{hash, static_cast<int32_t>(i)};
     max_token_length_ = std::max(max_token_length_, count_code_points(tokens_[i]));
   }
   unk_id = id("[UNK]");
   pad_id = id("[PAD]");
   cls_id = id("[CLS]");
   sep_id = id("[SEP]");
+}
+
+int Vocabulary::id(std::string_view token) const {
+  const uint32_t hash = hash_token(token);
+  const size_t mask = slots_.size() - 1;
+  for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
+    const Slot& entry = slots_[slot];
+    if (entry.id < 0) return -1;
+    if (entry.hash == hash && tokens_[static_cast<size_t>(entry.id)] == token) return entry.id;
+  }
 }
 
 Vocabulary Vocabulary::from_text(std::string_view text, const std::string& source) {
@@ -71,8 +82,8 @@ Vocabulary Vocabulary::from_text(std::string_view text, const std::string& sourc
   }
   Vocabulary vocab(std::move(tokens));
   if (vocab.unk_id < 0) {
-    throw ModelError(source + ": vocabulary has no [UNK] token (" +
-                     std::to_string(vocab.size()) + " tokens read)");
+    throw ModelError(source + ": vocabulary has no [UNK] token (" + std::to_string(vocab.size()) +
+                     " tokens read)");
   }
   return vocab;
 }

@@ -82,7 +82,7 @@ TEST_P(EveryStrategyTest, HasAHandComputedScore) {
   EXPECT_NEAR(score_with(GetParam(), options, analysis), found->second, 1e-9);
 }
 
-INSTANTIATE_TEST_SUITE_P(Registered, EveryStrategyTest, ::testing::ValuesIn(strategy_names()),
+INSTANTIATE_TEST_SUITE_P(Strategies, EveryStrategyTest, ::testing::ValuesIn(strategy_names()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string name = info.param;
                            std::replace(name.begin(), name.end(), '-', '_');

@@ -1,7 +1,6 @@
 #include "alsel/unicode.h"
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <array>
@@ -24,59 +23,77 @@ TEST(UnicodeTest, CjkBlocks) {
   EXPECT_TRUE(is_cjk(U'北'));
   EXPECT_TRUE(is_cjk(0x4E00));
   EXPECT_TRUE(is_cjk(0x9FFF));
-  EXPECT_TRUE(is_cjk(0x3400));      // extension A
-  EXPECT_TRUE(is_cjk(0x20000));     // extension B
-  EXPECT_TRUE(is_cjk(0x2B820));     // extension E
-  EXPECT_TRUE(is_cjk(0xF900));      // compatibility ideographs
-  EXPECT_TRUE(is_cjk(0x2F800));     // compatibility supplement
-  EXPECT_FALSE(is_cjk(0x4DFF));     // Yijing hexagram, between A and the main block
-  EXPECT_FALSE(is_cjk(0x3042));     // hiragana あ
-  EXPECT_FALSE(is_cjk(0xAC00));     // Hangul 가
-  EXPECT_FALSE(is_cjk(0x3000));     // ideographic space
+  EXPECT_TRUE(is_cjk(0x3400));   // extension A
+  EXPECT_TRUE(is_cjk(0x20000));  // extension B
+  EXPECT_TRUE(is_cjk(0x2B820));  // extension E
+  EXPECT_TRUE(is_cjk(0xF900));   // compatibility ideographs
+  EXPECT_TRUE(is_cjk(0x2F800));  // compatibility supplement
+  EXPECT_FALSE(is_cjk(0x4DFF));  // Yijing hexagram, between A and the main block
+  EXPECT_FALSE(is_cjk(0x3042));  // hiragana あ
+  EXPECT_FALSE(is_cjk(0xAC00));  // Hangul 가
+  EXPECT_FALSE(is_cjk(0x3000));  // ideographic space
   EXPECT_FALSE(is_cjk(U'，'));
   EXPECT_FALSE(is_cjk(U'a'));
-  EXPECT_FALSE(is_cjk(0x2CEB0));    // extension F is not in BERT's list
+  EXPECT_FALSE(is_cjk(0x2CEB0));  // extension F is not in BERT's list
   EXPECT_FALSE(is_cjk(0x110000));
 }
 
 TEST(UnicodeTest, Whitespace) {
-  for (char32_t cp : {U' ', U'\t', U'\n', U'\r', char32_t{0x3000}, char32_t{0xA0},
-                      char32_t{0x2003}, char32_t{0x202F}}) {
+  for (char32_t cp : {U' ', U'\t', U'\n', U'\r', char32_t{0x3000}, char32_t{0xA0}, char32_t{0x2003},
+                      char32_t{0x202F}}) {
     EXPECT_TRUE(is_whitespace(cp)) << "U+" << std::hex << static_cast<uint32_t>(cp);
   }
   // U+2028 is Zl and U+200B is Cf, neither Zs: BERT does not split on them.
-  for (char32_t cp : {U'a', char32_t{0x2028}, char32_t{0x2029}, char32_t{0x200B},
-                      char32_t{0x0B}, char32_t{0x85}, char32_t{0x110000}}) {
+  for (char32_t cp : {U'a', char32_t{0x2028}, char32_t{0x2029}, char32_t{0x200B}, char32_t{0x0B},
+                      char32_t{0x85}, char32_t{0x110000}}) {
     EXPECT_FALSE(is_whitespace(cp)) << "U+" << std::hex << static_cast<uint32_t>(cp);
   }
 }
 
 TEST(UnicodeTest, ControlIncludesFormatPrivateUseSurrogatesAndUnassigned) {
   for (char32_t cp : {char32_t{0x00}, char32_t{0x01}, char32_t{0x0B}, char32_t{0x1F},
-                      char32_t{0x7F}, char32_t{0x85}, char32_t{0xAD},  // soft hyphen, Cf
+                      char32_t{0x7F}, char32_t{0x85}, char32_t{0xAD},        // soft hyphen, Cf
                       char32_t{0x200B}, char32_t{0x200D}, char32_t{0xFEFF},  // Cf
-                      char32_t{0xE000}, char32_t{0xF0000},                  // Co
-                      char32_t{0xD800}, char32_t{0xDFFF},                   // Cs
+                      char32_t{0xE000}, char32_t{0xF0000},                   // Co
+                      char32_t{0xD800}, char32_t{0xDFFF},                    // Cs
                       char32_t{0x0378}, char32_t{0x9FFF + 0x30000},          // Cn
                       char32_t{0x2CEAF},  // unassigned, although inside a BERT CJK block
                       char32_t{0xE0001}, char32_t{0x10FFFF}}) {
     EXPECT_TRUE(is_control(cp)) << "U+" << std::hex << static_cast<uint32_t>(cp);
   }
-  for (char32_t cp : {U'\t', U'\n', U'\r', U' ', U'a', U'北', char32_t{0x2028},
-                      char32_t{0x1F600}, char32_t{0x0301}}) {
+  for (char32_t cp : {U'\t', U'\n', U'\r', U' ', U'a', U'北', char32_t{0x2028}, char32_t{0x1F600},
+                      char32_t{0x0301}}) {
     EXPECT_FALSE(is_control(cp)) << "U+" << std::hex << static_cast<uint32_t>(cp);
   }
 }
 
 TEST(UnicodeTest, PunctuationIsAsciiSymbolsOrCategoryP) {
-  for (char32_t cp : {U'!', U'/', U':', U'@', U'[', U'`', U'{', U'~', U'$', U'+', U'^', U'|',
-                      U'，', U'。', U'、', U'《', U'》', U'“', char32_t{0xA7} /* § Po */,
-                      char32_t{0x2014} /* em dash Pd */, char32_t{0xFF0E}}) {
+  for (char32_t cp : {U'!',
+                      U'/',
+                      U':',
+                      U'@',
+                      U'[',
+                      U'`',
+                      U'{',
+                      U'~',
+                      U'$',
+                      U'+',
+                      U'^',
+                      U'|',
+                      U'，',
+                      U'。',
+                      U'、',
+                      U'《',
+                      U'》',
+                      U'“',
+                      char32_t{0xA7} /* § Po */,
+                      char32_t{0x2014} /* em dash Pd */,
+                      char32_t{0xFF0E}}) {
     EXPECT_TRUE(is_punctuation(cp)) << "U+" << std::hex << static_cast<uint32_t>(cp);
   }
-  for (char32_t cp : {U'a', U'0', U' ', U'北', char32_t{0xA2} /* ¢ Sc */,
-                      char32_t{0x20AC} /* € Sc */, char32_t{0xFF04} /* ＄ Sc, not ASCII */,
-                      char32_t{0x1F600}, char32_t{0x110000}}) {
+  for (char32_t cp :
+       {U'a', U'0', U' ', U'北', char32_t{0xA2} /* ¢ Sc */, char32_t{0x20AC} /* € Sc */,
+        char32_t{0xFF04} /* ＄ Sc, not ASCII */, char32_t{0x1F600}, char32_t{0x110000}}) {
     EXPECT_FALSE(is_punctuation(cp)) << "U+" << std::hex << static_cast<uint32_t>(cp);
   }
 }
@@ -109,7 +126,7 @@ TEST(UnicodeTest, NormalizeAccents) {
   EXPECT_EQ(normalized(U'ǖ', false, true), U"u");   // two stacked marks
   EXPECT_EQ(normalized(0x0301, false, true), U"");  // a lone combining acute vanishes
   EXPECT_EQ(normalized(0x0301, true, false), std::u32string(1, 0x0301));
-  EXPECT_EQ(normalized(U'ø', true, true), U"ø");    // no canonical decomposition
+  EXPECT_EQ(normalized(U'ø', true, true), U"ø");  // no canonical decomposition
 }
 
 TEST(UnicodeTest, NormalizeSpecialCases) {
@@ -121,7 +138,7 @@ TEST(UnicodeTest, NormalizeSpecialCases) {
   EXPECT_EQ(normalized(U'ß', true, true), U"ß");
   EXPECT_EQ(normalized(0x1E9E, true, false), U"ß");
   EXPECT_EQ(normalized(0x037E, false, true), U";");  // GREEK QUESTION MARK is ';' under NFD
-  EXPECT_EQ(normalized(0xF900, true, true), std::u32string(1, 0x8C48));  // compatibility CJK
+  EXPECT_EQ(normalized(0xF900, true, true), std::u32string(1, 0x8C48));     // compatibility CJK
   EXPECT_EQ(normalized(0x10400, true, false), std::u32string(1, 0x10428));  // Deseret
   EXPECT_EQ(normalized(0x1D15E, false, true), (std::u32string{0x1D157, 0x1D165}));  // Mc kept
   EXPECT_EQ(normalized(U'北', true, true), U"北");
@@ -129,7 +146,7 @@ TEST(UnicodeTest, NormalizeSpecialCases) {
 }
 
 TEST(UnicodeTest, NormalizeHangulDecomposesOnlyWhenStripping) {
-  EXPECT_EQ(normalized(0xAC00, true, true), (std::u32string{0x1100, 0x1161}));          // 가
+  EXPECT_EQ(normalized(0xAC00, true, true), (std::u32string{0x1100, 0x1161}));           // 가
   EXPECT_EQ(normalized(0xD55C, false, true), (std::u32string{0x1112, 0x1161, 0x11AB}));  // 한
   EXPECT_EQ(normalized(0xD7A3, false, true), (std::u32string{0x1112, 0x1175, 0x11C2}));  // 힣
   EXPECT_EQ(normalized(0xD55C, true, false), std::u32string(1, 0xD55C));

@@ -12,9 +12,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace alsel {
@@ -27,17 +27,9 @@ class Vocabulary {
   // Throws alsel::ModelError naming `path` when it cannot be read or is invalid as above.
   static Vocabulary from_file(const std::string& path);
 
-  Vocabulary(const Vocabulary& other);
-  Vocabulary& operator=(const Vocabulary& other);
-  Vocabulary(Vocabulary&&) noexcept = default;
-  Vocabulary& operator=(Vocabulary&&) noexcept = default;
-  ~Vocabulary() = default;
-
-  // Id of `token`, or -1 when it is not in the vocabulary.
-  int id(std::string_view token) const {
-    const auto it = ids_.find(token);
-    return it == ids_.end() ? -1 : it->second;
-  }
+  // Id of `token`, or -1 when it is not in the vocabulary. Allocation-free; this is the
+  // WordPiece hot path (one probe of a flat open-addressing table, then one comparison).
+  int id(std::string_view token) const;
   // Token of `id`; throws std::out_of_range unless 0 <= id < size().
   const std::string& token(int id) const;
   // Number of lines (ids), duplicates included.
@@ -53,13 +45,16 @@ class Vocabulary {
   int sep_id = -1;
 
  private:
+  // Linear-probing hash table slot; id -1 marks an empty slot.
+  struct Slot {
+    uint32_t hash;
+    int32_t id;
+  };
+
   explicit Vocabulary(std::vector<std::string> tokens);
-  void build_index();
 
   std::vector<std::string> tokens_;
-  // Keys view into tokens_' strings; the vector's elements never move once built (moving the
-  // vector moves its buffer), and copies rebuild the index.
-  std::unordered_map<std::string_view, int> ids_;
+  std::vector<Slot> slots_;  // power-of-two size, at most half full
   size_t max_token_length_ = 0;
 };
 

@@ -43,10 +43,10 @@ struct TokenizerConfig {
 };
 
 struct Encoding {
-  std::vector<int> ids;                        // wordpiece ids, no [CLS]/[SEP]
-  std::vector<std::pair<int, int>> offsets;    // per token: [start, end) code points into the
-                                               // original text
-  std::vector<int> word_first_token;           // per word: index of its first token
+  std::vector<int> ids;                         // wordpiece ids, no [CLS]/[SEP]
+  std::vector<std::pair<int, int>> offsets;     // per token: [start, end) code points into the
+                                                // original text
+  std::vector<int> word_first_token;            // per word: index of its first token
   std::vector<std::pair<int, int>> word_spans;  // per word: [start, end) code points
 };
 

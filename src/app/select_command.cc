@@ -51,7 +51,7 @@ RunSummary run_select(const SelectConfig& config) {
   int rank = 0;
   for (const Selected& item : selected) {
     const ScoredSentence& sentence = item.sentence;
-    nlohmann::json line;
+    nlohmann::ordered_json line;
     line["id"] = sentence.analysis.id;
     line["text"] = sentence.text;
     line["rank"] = ++rank;
@@ -59,7 +59,7 @@ RunSummary run_select(const SelectConfig& config) {
     line["strategy"] = strategy->name();
     add_measures_json(sentence.measures, line);
     line["entities"] = entities_json(sentence.analysis.entities);
-    out.stream() << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict) << '\n';
+    out.stream() << line.dump() << '\n';
   }
   rejects.commit();
   out.commit();

@@ -32,8 +32,8 @@ class RejectHandler {
   std::optional<AtomicOutputFile> file_;
 };
 
-nlohmann::json entities_json(const std::vector<EntitySpan>& entities);
-void add_measures_json(const Measures& measures, nlohmann::json& out);
+nlohmann::ordered_json entities_json(const std::vector<EntitySpan>& entities);
+void add_measures_json(const Measures& measures, nlohmann::ordered_json& out);
 void log_summary(const char* command, const RunSummary& summary);
 
 }  // namespace alsel

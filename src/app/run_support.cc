@@ -43,8 +43,8 @@ void RejectHandler::commit() {
   if (file_) file_->commit();
 }
 
-nlohmann::json entities_json(const std::vector<EntitySpan>& entities) {
-  nlohmann::json list = nlohmann::json::array();
+nlohmann::ordered_json entities_json(const std::vector<EntitySpan>& entities) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const EntitySpan& entity : entities) {
     list.push_back({{"start", entity.start},
                     {"end", entity.end},
@@ -55,7 +55,7 @@ nlohmann::json entities_json(const std::vector<EntitySpan>& entities) {
   return list;
 }
 
-void add_measures_json(const Measures& measures, nlohmann::json& out) {
+void add_measures_json(const Measures& measures, nlohmann::ordered_json& out) {
   out["nlc"] = measures.nlc;
   out["trimmed"] = measures.trimmed;
   out["mnlp"] = measures.mnlp;

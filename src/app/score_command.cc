@@ -33,7 +33,7 @@ RunSummary run_score(const ScoreConfig& config) {
   summary.counts = run_pipeline(
       [&](PoolItem& item) { return reader.next(item); }, annotator, config.trim_threshold,
       [&](ScoredSentence&& sentence) {
-        nlohmann::json line;
+        nlohmann::ordered_json line;
         line["id"] = sentence.analysis.id;
         add_measures_json(sentence.measures, line);
         line["num_words"] = sentence.analysis.num_words;
