@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <array>
@@ -13,8 +14,6 @@
 #include <mutex>
 #include <streambuf>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 
 #include "alsel/errors.h"
 
@@ -199,7 +198,8 @@ AtomicOutputFile::~AtomicOutputFile() {
 std::ostream& AtomicOutputFile::stream() { return file_stream_ ? *file_stream_ : std::cout; }
 
 void AtomicOutputFile::commit() {
-  if (committed_) throw InternalError("AtomicOutputFile::commit() called twice for '" + path_ + "'");
+  if (committed_)
+    throw InternalError("AtomicOutputFile::commit() called twice for '" + path_ + "'");
   if (!file_stream_) {
     std::cout.flush();
     if (!std::cout) throw OutputError("cannot write to standard output");
@@ -210,14 +210,15 @@ void AtomicOutputFile::commit() {
   file_stream_->flush();
   if (!*file_stream_) {
     const int error = buffer_->error();
-    throw OutputError("cannot write '" + path_ + "': " +
-                      (error != 0 ? std::strerror(error) : "stream error"));
+    throw OutputError("cannot write '" + path_ +
+                      "': " + (error != 0 ? std::strerror(error) : "stream error"));
   }
   if (::fsync(fd_) != 0) throw_output_error("fsync", path_, errno);
   const int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) throw_output_error("close", path_, errno);
-  if (::rename(temp_path_.c_str(), path_.c_str()) != 0) throw_output_error("rename onto", path_, errno);
+  if (::rename(temp_path_.c_str(), path_.c_str()) != 0)
+    throw_output_error("rename onto", path_, errno);
   committed_ = true;
   unregister_temp_path(slot_);
   slot_ = -1;

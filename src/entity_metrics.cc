@@ -16,12 +16,9 @@ bool span_less(const GoldSpan& a, const GoldSpan& b) {
 }
 
 nlohmann::json counts_to_json(const TypeCounts& counts) {
-  return {{"f1", 100.0 * counts.f1()},
-          {"precision", 100.0 * counts.precision()},
-          {"recall", 100.0 * counts.recall()},
-          {"gold", counts.gold},
-          {"predicted", counts.predicted},
-          {"correct", counts.correct}};
+  return {{"f1", 100.0 * counts.f1()},         {"precision", 100.0 * counts.precision()},
+          {"recall", 100.0 * counts.recall()}, {"gold", counts.gold},
+          {"predicted", counts.predicted},     {"correct", counts.correct}};
 }
 
 }  // namespace
@@ -82,9 +79,9 @@ std::string EntityMetrics::to_table() const {
                 "processed %zu sentences; found: %zu entities; correct: %zu; gold: %zu.\n",
                 sentences_, overall_.predicted, overall_.correct, overall_.gold);
   table += line;
-  std::snprintf(line, sizeof(line),
-                "%-17s precision: %6.2f%%; recall: %6.2f%%; FB1: %6.2f\n", "overall",
-                100.0 * overall_.precision(), 100.0 * overall_.recall(), 100.0 * overall_.f1());
+  std::snprintf(line, sizeof(line), "%-17s precision: %6.2f%%; recall: %6.2f%%; FB1: %6.2f\n",
+                "overall", 100.0 * overall_.precision(), 100.0 * overall_.recall(),
+                100.0 * overall_.f1());
   table += line;
   for (const auto& [label, counts] : per_type_) {
     std::snprintf(line, sizeof(line),

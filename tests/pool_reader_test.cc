@@ -5,11 +5,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "alsel/errors.h"
 #include "alsel/id_set.h"
@@ -74,7 +73,8 @@ void expect_rejected(const std::string& line, const std::string& reason_prefix) 
 
 TEST(PoolReaderTest, AcceptsPlainJsonl) {
   ScratchDir dir;
-  const std::string path = dir.write("pool.jsonl",
+  const std::string path = dir.write(
+      "pool.jsonl",
       "{\"id\": \"s1\", \"text\": \"\xE5\x8C\x97\xE4\xBA\xAC\"}\n"
       "{\"id\": \"s2\", \"text\": \"Hello world\", \"source\": \"web\", \"n\": [1, 2]}\n");
   PoolReader reader({path}, PoolReaderConfig());
@@ -124,8 +124,9 @@ TEST(PoolReaderTest, StripsBomAndCrlfAndSkipsBlankLines) {
 
 TEST(PoolReaderTest, CountsLinesAndBlankLines) {
   ScratchDir dir;
-  PoolReader reader({dir.write("p.jsonl", "\n{\"id\":1,\"text\":\"a\"}\n\n\n{\"id\":2,\"text\":\"b\"}")},
-                    PoolReaderConfig());
+  PoolReader reader(
+      {dir.write("p.jsonl", "\n{\"id\":1,\"text\":\"a\"}\n\n\n{\"id\":2,\"text\":\"b\"}")},
+      PoolReaderConfig());
   PoolItem item;
   size_t items = 0;
   while (reader.next(item)) ++items;
@@ -162,9 +163,12 @@ TEST(PoolReaderTest, RejectsNonObjects) {
 
 TEST(PoolReaderTest, RejectsBadIds) {
   expect_rejected("{\"text\": \"a\"}", "missing id field 'id'");
-  expect_rejected("{\"id\": 1.5, \"text\": \"a\"}", "id must be a string or an integer (got number)");
-  expect_rejected("{\"id\": true, \"text\": \"a\"}", "id must be a string or an integer (got boolean)");
-  expect_rejected("{\"id\": null, \"text\": \"a\"}", "id must be a string or an integer (got null)");
+  expect_rejected("{\"id\": 1.5, \"text\": \"a\"}",
+                  "id must be a string or an integer (got number)");
+  expect_rejected("{\"id\": true, \"text\": \"a\"}",
+                  "id must be a string or an integer (got boolean)");
+  expect_rejected("{\"id\": null, \"text\": \"a\"}",
+                  "id must be a string or an integer (got null)");
   expect_rejected("{\"id\": \"\", \"text\": \"a\"}", "id is empty");
 }
 
@@ -192,19 +196,21 @@ TEST(PoolReaderTest, RejectsInvalidUtf8BeforeParsingAndRecoversTheId) {
 
 TEST(PoolReaderTest, RejectsDuplicateIdsAcrossFiles) {
   ScratchDir dir;
-  const std::string first = dir.write("a.jsonl",
-      "{\"id\": \"x\", \"text\": \"one\"}\n{\"id\": \"x\", \"text\": \"two\"}\n"
-      "{\"id\": \"y\", \"text\": \"\"}\n");
+  const std::string first =
+      dir.write("a.jsonl",
+                "{\"id\": \"x\", \"text\": \"one\"}\n{\"id\": \"x\", \"text\": \"two\"}\n"
+                "{\"id\": \"y\", \"text\": \"\"}\n");
   const std::string second = dir.write("b.jsonl",
-      "{\"id\": \"y\", \"text\": \"fixed\"}\n{\"id\": \"x\", \"text\": \"three\"}\n{\"id\": 1, \"text\": \"n\"}\n"
-      "{\"id\": \"1\", \"text\": \"s\"}\n");
+                                       "{\"id\": \"y\", \"text\": \"fixed\"}\n{\"id\": \"x\", "
+                                       "\"text\": \"three\"}\n{\"id\": 1, \"text\": \"n\"}\n"
+                                       "{\"id\": \"1\", \"text\": \"s\"}\n");
   const std::vector<PoolItem> items = read_all({first, second});
   ASSERT_EQ(items.size(), 7u);
   EXPECT_FALSE(items[0].rejected);
   EXPECT_TRUE(items[1].rejected);
   EXPECT_EQ(items[1].reason, "duplicate id (seen earlier)");
   EXPECT_EQ(items[1].id, "x");
-  EXPECT_TRUE(items[2].rejected);  // empty text: its id is not registered ...
+  EXPECT_TRUE(items[2].rejected);                      // empty text: its id is not registered ...
   EXPECT_FALSE(items[3].rejected) << items[3].reason;  // ... so the fixed line is accepted
   EXPECT_EQ(items[3].file, second);
   EXPECT_EQ(items[3].line, 1u);
@@ -219,7 +225,9 @@ TEST(PoolReaderTest, TextFormatUsesLineNumbers) {
   PoolReaderConfig config;
   config.format = InputFormat::kText;
   const std::vector<PoolItem> items =
-      read_all({dir.write("p.txt", "\xEF\xBB\xBF" "first line\r\n\nthird {not json}\nbad \xC3\n")},
+      read_all({dir.write("p.txt",
+                          "\xEF\xBB\xBF"
+                          "first line\r\n\nthird {not json}\nbad \xC3\n")},
                config);
   ASSERT_EQ(items.size(), 3u);
   EXPECT_EQ(items[0].id, "1");

@@ -11,33 +11,37 @@ namespace {
 TEST(Utf8Test, AcceptsValidText) {
   EXPECT_TRUE(is_valid_utf8(""));
   EXPECT_TRUE(is_valid_utf8("plain ASCII text longer than eight bytes"));
-  EXPECT_TRUE(is_valid_utf8("caf\xC3\xA9"));                   // é
-  EXPECT_TRUE(is_valid_utf8("\xE5\x8C\x97\xE4\xBA\xAC"));      // 北京
-  EXPECT_TRUE(is_valid_utf8("\xF0\x9F\x98\x80"));              // U+1F600
-  EXPECT_TRUE(is_valid_utf8("\xF4\x8F\xBF\xBF"));              // U+10FFFF, the maximum
-  EXPECT_TRUE(is_valid_utf8("\xED\x9F\xBF"));                  // U+D7FF, just below surrogates
-  EXPECT_TRUE(is_valid_utf8("\xEE\x80\x80"));                  // U+E000, just above surrogates
-  EXPECT_TRUE(is_valid_utf8(std::string("a\0b", 3)));          // NUL is a valid code point
+  EXPECT_TRUE(is_valid_utf8("caf\xC3\xA9"));               // é
+  EXPECT_TRUE(is_valid_utf8("\xE5\x8C\x97\xE4\xBA\xAC"));  // 北京
+  EXPECT_TRUE(is_valid_utf8("\xF0\x9F\x98\x80"));          // U+1F600
+  EXPECT_TRUE(is_valid_utf8("\xF4\x8F\xBF\xBF"));          // U+10FFFF, the maximum
+  EXPECT_TRUE(is_valid_utf8("\xED\x9F\xBF"));              // U+D7FF, just below surrogates
+  EXPECT_TRUE(is_valid_utf8("\xEE\x80\x80"));              // U+E000, just above surrogates
+  EXPECT_TRUE(is_valid_utf8(std::string("a\0b", 3)));      // NUL is a valid code point
 }
 
 TEST(Utf8Test, RejectsInvalidSequences) {
-  EXPECT_FALSE(is_valid_utf8("\x80"));                  // stray continuation byte
-  EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));              // overlong '/'
-  EXPECT_FALSE(is_valid_utf8("\xC1\xBF"));              // overlong
-  EXPECT_FALSE(is_valid_utf8("\xE0\x80\xAF"));          // overlong 3-byte
-  EXPECT_FALSE(is_valid_utf8("\xF0\x80\x80\xAF"));      // overlong 4-byte
-  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));          // U+D800 surrogate
-  EXPECT_FALSE(is_valid_utf8("\xED\xBF\xBF"));          // U+DFFF surrogate
-  EXPECT_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));      // U+110000
-  EXPECT_FALSE(is_valid_utf8("\xF5\x80\x80\x80"));      // lead byte F5
+  EXPECT_FALSE(is_valid_utf8("\x80"));              // stray continuation byte
+  EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));          // overlong '/'
+  EXPECT_FALSE(is_valid_utf8("\xC1\xBF"));          // overlong
+  EXPECT_FALSE(is_valid_utf8("\xE0\x80\xAF"));      // overlong 3-byte
+  EXPECT_FALSE(is_valid_utf8("\xF0\x80\x80\xAF"));  // overlong 4-byte
+  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));      // U+D800 surrogate
+  EXPECT_FALSE(is_valid_utf8("\xED\xBF\xBF"));      // U+DFFF surrogate
+  EXPECT_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));  // U+110000
+  EXPECT_FALSE(is_valid_utf8("\xF5\x80\x80\x80"));  // lead byte F5
   EXPECT_FALSE(is_valid_utf8("\xFF"));
-  EXPECT_FALSE(is_valid_utf8("ab\xE5\x8C"));            // truncated at the end
-  EXPECT_FALSE(is_valid_utf8("\xE5\x8C" "a"));          // truncated in the middle
+  EXPECT_FALSE(is_valid_utf8("ab\xE5\x8C"));  // truncated at the end
+  EXPECT_FALSE(
+      is_valid_utf8("\xE5\x8C"
+                    "a"));  // truncated in the middle
   EXPECT_FALSE(is_valid_utf8("\xC3"));
 }
 
 TEST(Utf8Test, FindsFirstInvalidByteAfterAsciiRun) {
-  const std::string text = "0123456789abcdef\xC3\xA9" "xy\xFFz";
+  const std::string text =
+      "0123456789abcdef\xC3\xA9"
+      "xy\xFFz";
   EXPECT_EQ(find_invalid_utf8(text), 20u);
   EXPECT_EQ(find_invalid_utf8("ok"), 2u);
 }
@@ -54,8 +58,8 @@ TEST(Utf8Test, DecodeEncodeRoundTrip) {
 }
 
 TEST(Utf8Test, EncodesEveryLengthBoundary) {
-  for (char32_t cp : {0x0u, 0x7Fu, 0x80u, 0x7FFu, 0x800u, 0xD7FFu, 0xE000u, 0xFFFFu, 0x10000u,
-                      0x10FFFFu}) {
+  for (char32_t cp :
+       {0x0u, 0x7Fu, 0x80u, 0x7FFu, 0x800u, 0xD7FFu, 0xE000u, 0xFFFFu, 0x10000u, 0x10FFFFu}) {
     std::string encoded;
     append_utf8(encoded, cp);
     ASSERT_TRUE(is_valid_utf8(encoded)) << "code point " << cp;
@@ -85,11 +89,14 @@ TEST(Utf8Test, CountsCodePoints) {
   EXPECT_EQ(count_code_points(""), 0u);
   EXPECT_EQ(count_code_points("abc"), 3u);
   EXPECT_EQ(count_code_points("\xE5\x8C\x97\xE4\xBA\xAC"), 2u);
-  EXPECT_EQ(count_code_points("a\xF0\x9F\x98\x80" "b"), 3u);
+  EXPECT_EQ(count_code_points("a\xF0\x9F\x98\x80"
+                              "b"),
+            3u);
 }
 
 TEST(Utf8Test, CodePointByteOffsets) {
-  const std::vector<size_t> offsets = code_point_byte_offsets("a\xC3\xA9\xE5\x8C\x97\xF0\x9F\x98\x80");
+  const std::vector<size_t> offsets =
+      code_point_byte_offsets("a\xC3\xA9\xE5\x8C\x97\xF0\x9F\x98\x80");
   const std::vector<size_t> expected = {0, 1, 3, 6, 10};
   EXPECT_EQ(offsets, expected);
   EXPECT_EQ(code_point_byte_offsets(""), std::vector<size_t>{0});
@@ -105,7 +112,10 @@ TEST(Utf8Test, SequenceLength) {
 TEST(Utf8Test, SanitizeReplacesMaximalSubparts) {
   EXPECT_EQ(sanitize_utf8("ok \xC3\xA9"), "ok \xC3\xA9");
   // Truncated 3-byte sequence: one U+FFFD for both bytes, then 'a'.
-  EXPECT_EQ(sanitize_utf8("\xE5\x8C" "a"), "\xEF\xBF\xBD" "a");
+  EXPECT_EQ(sanitize_utf8("\xE5\x8C"
+                          "a"),
+            "\xEF\xBF\xBD"
+            "a");
   // Each stray byte becomes its own U+FFFD.
   EXPECT_EQ(sanitize_utf8("\x80\xFF"), "\xEF\xBF\xBD\xEF\xBF\xBD");
   // A surrogate's lead byte alone is a maximal subpart; its continuation bytes are stray.

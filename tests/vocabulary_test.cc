@@ -1,6 +1,7 @@
 #include "alsel/vocabulary.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -125,7 +126,8 @@ TEST(VocabularyTest, CopiesAndMovesKeepWorkingLookups) {
 }
 
 TEST(VocabularyTest, FromFile) {
-  const std::string path = testing::TempDir() + "alsel_vocabulary_test.txt";
+  const std::string path =
+      testing::TempDir() + "alsel_vocabulary_test_" + std::to_string(getpid()) + ".txt";
   {
     std::ofstream out(path, std::ios::binary);
     out << "[PAD]\r\n[UNK]\r\n\xE5\x8C\x97\r\n";  // CRLF, 北

@@ -18,6 +18,10 @@
 
 namespace alsel {
 
+// Size of the static table of temp paths the interrupt handler removes (each slot holds
+// PATH_MAX bytes).
+inline constexpr int kMaxLiveTempFiles = 64;
+
 namespace detail {
 class FdOutputBuffer;  // std::streambuf over a POSIX file descriptor (atomic_file.cc)
 }  // namespace detail
@@ -66,7 +70,6 @@ class AtomicOutputFile {
 // At most kMaxLiveTempFiles temp files are tracked at once; further ones (and paths longer
 // than PATH_MAX) still work but are not removed on a signal.
 void install_interrupt_cleanup();
-inline constexpr int kMaxLiveTempFiles = 64;
 
 // Writes `content` to `path` ("-" = stdout) through an AtomicOutputFile and commits it.
 // Throws OutputError on failure.

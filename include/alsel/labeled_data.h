@@ -35,9 +35,9 @@
 namespace alsel {
 
 struct GoldSpan {
-  int start = 0;       // first code point in the sentence text
-  int end = 0;         // one past the last code point (end exclusive)
-  std::string label;   // entity type without prefix, e.g. "PER"
+  int start = 0;      // first code point in the sentence text
+  int end = 0;        // one past the last code point (end exclusive)
+  std::string label;  // entity type without prefix, e.g. "PER"
 };
 
 struct LabeledSentence {

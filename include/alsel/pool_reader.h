@@ -39,9 +39,9 @@ enum class InputFormat { kJsonl, kText };
 struct PoolReaderConfig {
   InputFormat format = InputFormat::kJsonl;  // jsonl: one JSON object per line; text: one
                                              // sentence per line, id = line number
-  std::string id_field = "id";      // JSONL key of the id (string or integer accepted;
-                                    // integers rendered as decimal)
-  std::string text_field = "text";  // JSONL key of the text
+  std::string id_field = "id";               // JSONL key of the id (string or integer accepted;
+                                             // integers rendered as decimal)
+  std::string text_field = "text";           // JSONL key of the text
 
   // Throws UsageError when a field name is empty or both names are the same (JSONL).
   void validate() const;

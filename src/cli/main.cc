@@ -82,6 +82,7 @@ int main(int argc, char** argv) {
   app.footer(kExamples);
   app.set_version_flag("--version", std::string("alsel ") + ALSEL_VERSION);
   app.require_subcommand(1);
+  app.fallthrough();  // -q/-v also work after the subcommand
   bool quiet = false;
   int verbose = 0;
   app.add_flag("-q,--quiet", quiet, "only warnings and errors on stderr");

@@ -80,9 +80,9 @@ class TorchScriptModel : public NerModel {
     sep_id_ = require_token("[SEP]", options.path);
     pad_id_ = vocab_->id("[PAD]") >= 0 ? vocab_->id("[PAD]") : 0;
 
+    check_forward(options.path);
     read_crf(options.path);
     for (const auto& parameter : module_.parameters()) parameter_count_ += parameter.numel();
-    check_forward(options.path);
   }
 
   const ModelMetadata& metadata() const override { return metadata_; }
