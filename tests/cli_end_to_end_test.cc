@@ -19,90 +19,20 @@
 #include <nlohmann/json.hpp>
 
 #include "alsel/utf8.h"
+#include "cli_test_support.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using namespace alsel::testing;
 
 namespace {
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-void write_file(const fs::path& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary);
-  out << content;
-}
-
-std::string quote(const std::string& arg) {
-  std::string quoted = "'";
-  for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
-std::vector<json> parse_jsonl(const std::string& text) {
-  std::vector<json> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) lines.push_back(json::parse(line));
-  }
-  return lines;
-}
-
-class CliTest : public ::testing::Test {
+class CliTest : public TempDirTest {
  protected:
-  static void SetUpTestSuite() {
-    const char* from_env = std::getenv("ALSEL_TINY_DIR");
-    tiny_ = from_env ? fs::path(from_env) : fs::temp_directory_path() / "alsel-tiny-models";
-    if (!fs::exists(tiny_ / "emissions.json")) {
-      const std::string command = "/usr/bin/python3 " + quote(std::string(ALSEL_SOURCE_DIR) +
-                                  "/scripts/make_tiny_model.py") + " --out " + quote(tiny_.string());
-      ASSERT_EQ(std::system(command.c_str()), 0) << command;
-    }
-  }
-
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / ("alsel-e2e-" + std::to_string(getpid()) + "-" + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  // Runs alsel with `args`; stdin from `stdin_path` when given.
-  Result run(const std::vector<std::string>& args, const std::string& stdin_path = "") {
-    std::string command = quote(ALSEL_BINARY);
-    for (const std::string& arg : args) command += " " + quote(arg);
-    const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-    command += " > " + quote(out.string()) + " 2> " + quote(err.string());
-    command += " < " + quote(stdin_path.empty() ? "/dev/null" : stdin_path);
-    Result result;
-    const int status = std::system(command.c_str());
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    result.out = read_file(out);
-    result.err = read_file(err);
-    return result;
-  }
-
-  std::string model(const std::string& name) const { return (tiny_ / name).string(); }
+  std::string model(const std::string& name) const { return (tiny_model_dir() / name).string(); }
   std::string sample_pool() const { return std::string(ALSEL_SOURCE_DIR) + "/data/sample_pool.jsonl"; }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
-  static fs::path tiny_;
-  fs::path dir_;
+  fs::path tiny_dir() const { return tiny_model_dir(); }
 };
-
-fs::path CliTest::tiny_;
 
 // Entity spans must index the text in code points.
 void expect_entities_match_text(const json& line) {
@@ -120,7 +50,7 @@ void expect_entities_match_text(const json& line) {
 }
 
 TEST_F(CliTest, SelectWritesTopKBestFirstWithEntities) {
-  Result r = run({"select", "-m", model("tiny-crf.pt"), "-p", sample_pool(), "-s", "ltp", "-k", "7", "-o",
+  RunResult r = run({"select", "-m", model("tiny-crf.pt"), "-p", sample_pool(), "-s", "ltp", "-k", "7", "-o",
                   path("out.jsonl")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<json> lines = parse_jsonl(read_file(path("out.jsonl")));
@@ -192,7 +122,7 @@ TEST_F(CliTest, ScoreMeasuresAgreeWithIndependentForwardBackward) {
   ASSERT_EQ(run({"score", "-m", model("tiny-crf.pt"), "-p", sample_pool(), "-o", path("scores.jsonl")}).exit_code, 0);
   std::map<std::string, json> by_id;
   for (json& line : parse_jsonl(read_file(path("scores.jsonl")))) by_id[line["id"]] = line;
-  const json expected = json::parse(read_file(tiny_ / "emissions.json"));
+  const json expected = json::parse(read_file(tiny_dir() / "emissions.json"));
   ASSERT_GE(expected["sentences"].size(), 10u);
   for (const json& sentence : expected["sentences"]) {
     const json& got = by_id.at(sentence["id"].get<std::string>());
@@ -208,7 +138,7 @@ TEST_F(CliTest, SoftmaxModelWithoutCrfUsesSoftmaxOfEmissions) {
   ASSERT_EQ(run({"score", "-m", model("tiny-softmax.pt"), "-p", sample_pool(), "-o", path("s.jsonl")}).exit_code, 0);
   std::map<std::string, json> by_id;
   for (json& line : parse_jsonl(read_file(path("s.jsonl")))) by_id[line["id"]] = line;
-  const json expected = json::parse(read_file(tiny_ / "emissions.json"));
+  const json expected = json::parse(read_file(tiny_dir() / "emissions.json"));
   for (const json& sentence : expected["sentences"]) {
     // nlc and ltp of softmax(emissions) with argmax decoding, computed here.
     double sum_top = 0, lowest = 1;
@@ -224,7 +154,7 @@ TEST_F(CliTest, SoftmaxModelWithoutCrfUsesSoftmaxOfEmissions) {
     EXPECT_NEAR(got["nlc"].get<double>(), sum_top / sentence["emissions"].size(), 1e-4) << sentence["id"];
     EXPECT_NEAR(got["ltp"].get<double>(), lowest, 1e-4) << sentence["id"];
   }
-  Result info = run({"info", "-m", model("tiny-softmax.pt")});
+  RunResult info = run({"info", "-m", model("tiny-softmax.pt")});
   EXPECT_NE(info.out.find("crf:         no"), std::string::npos) << info.out;
 }
 
@@ -241,7 +171,7 @@ TEST_F(CliTest, LongSentencesAreScoredWholeThroughWindows) {
   for (int i = 0; i < 12; ++i) long_text += "北京大学的张伟在上海工作。";
   write_file(path("long.jsonl"), json({{"id", "long"}, {"text", long_text}}).dump() + "\n" +
                                      json({{"id", "short"}, {"text", "张伟"}}).dump() + "\n");
-  Result r = run({"select", "-m", model("tiny-crf.pt"), "-p", path("long.jsonl"), "-k", "2", "-o", path("o.jsonl")});
+  RunResult r = run({"select", "-m", model("tiny-crf.pt"), "-p", path("long.jsonl"), "-k", "2", "-o", path("o.jsonl")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_EQ(run({"score", "-m", model("tiny-crf.pt"), "-p", path("long.jsonl"), "-o", path("s.jsonl")}).exit_code, 0);
   std::vector<json> scores = parse_jsonl(read_file(path("s.jsonl")));
@@ -265,7 +195,7 @@ TEST_F(CliTest, BadLinesAreRejectedWithReasonAndNothingIsLost) {
       "{\"id\": \"f\", \"text\": \"\\u0001\\u0002\"}\n"                               // 11 no tokens
       "{\"id\": \"g\", \"text\": \"李娜。\"}\n";                                      // 12
   write_file(path("pool.jsonl"), pool);
-  Result r = run({"score", "-m", model("tiny-crf.pt"), "-p", path("pool.jsonl"), "-o", path("s.jsonl"), "--rejects",
+  RunResult r = run({"score", "-m", model("tiny-crf.pt"), "-p", path("pool.jsonl"), "-o", path("s.jsonl"), "--rejects",
                   path("rejects.jsonl")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<json> scored = parse_jsonl(read_file(path("s.jsonl")));
@@ -290,7 +220,7 @@ TEST_F(CliTest, BadLinesAreRejectedWithReasonAndNothingIsLost) {
 
 TEST_F(CliTest, StrictStopsAtFirstBadLineAndLeavesNoOutput) {
   write_file(path("pool.jsonl"), "{\"id\": \"a\", \"text\": \"张伟。\"}\n{\"id\": \"b\", \"text\": 3}\n");
-  Result r = run({"select", "-m", model("tiny-crf.pt"), "-p", path("pool.jsonl"), "--strict", "-o", path("o.jsonl")});
+  RunResult r = run({"select", "-m", model("tiny-crf.pt"), "-p", path("pool.jsonl"), "--strict", "-o", path("o.jsonl")});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find(path("pool.jsonl") + ":2"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(path("o.jsonl")));
@@ -301,7 +231,7 @@ TEST_F(CliTest, StrictStopsAtFirstBadLineAndLeavesNoOutput) {
 
 TEST_F(CliTest, TextFormatFromStdinUsesLineNumbersAsIds) {
   write_file(path("pool.txt"), "张伟在北京。\n\n李娜在上海。\n");
-  Result r = run({"score", "-m", model("tiny-crf.pt"), "-p", "-", "--input-format", "text"}, path("pool.txt"));
+  RunResult r = run({"score", "-m", model("tiny-crf.pt"), "-p", "-", "--input-format", "text"}, path("pool.txt"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<json> lines = parse_jsonl(r.out);
   ASSERT_EQ(lines.size(), 2u);
@@ -326,7 +256,7 @@ TEST_F(CliTest, ModelsBreakingTheContractAreRefusedWithAReason) {
   for (const Case& c : cases) {
     std::vector<std::string> args = {"select", "-p", sample_pool(), "-o", path("o.jsonl")};
     args.insert(args.end(), c.model_args.begin(), c.model_args.end());
-    Result r = run(args);
+    RunResult r = run(args);
     EXPECT_EQ(r.exit_code, 4) << c.model_args[1] << "\n" << r.err;
     EXPECT_NE(r.err.find(c.message), std::string::npos) << c.model_args[1] << "\n" << r.err;
     EXPECT_FALSE(fs::exists(path("o.jsonl")));
@@ -334,7 +264,7 @@ TEST_F(CliTest, ModelsBreakingTheContractAreRefusedWithAReason) {
 }
 
 TEST_F(CliTest, VocabAndLabelsFlagsServeThirdPartyExports) {
-  Result r = run({"score", "-m", model("tiny-novocab.pt"), "--vocab", model("tiny-vocab.txt"), "--labels",
+  RunResult r = run({"score", "-m", model("tiny-novocab.pt"), "--vocab", model("tiny-vocab.txt"), "--labels",
                   model("tiny-labels.txt"), "-p", sample_pool(), "-o", path("a.jsonl")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_EQ(run({"score", "-m", model("tiny-crf.pt"), "-p", sample_pool(), "-o", path("b.jsonl")}).exit_code, 0);
@@ -342,7 +272,7 @@ TEST_F(CliTest, VocabAndLabelsFlagsServeThirdPartyExports) {
 }
 
 TEST_F(CliTest, UsageErrorsExitWithTwoAndSayWhy) {
-  Result r = run({"select", "-m", model("tiny-crf.pt"), "-p", sample_pool(), "-s", "nope"});
+  RunResult r = run({"select", "-m", model("tiny-crf.pt"), "-p", sample_pool(), "-s", "nope"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("ltp-unk"), std::string::npos) << r.err;  // lists the valid names
   r = run({"select", "-m", model("tiny-crf.pt"), "-p", sample_pool(), "--device", "cuda"});
@@ -356,12 +286,12 @@ TEST_F(CliTest, UsageErrorsExitWithTwoAndSayWhy) {
 }
 
 TEST_F(CliTest, OutputInMissingDirectoryIsAnOutputError) {
-  Result r = run({"select", "-m", model("tiny-crf.pt"), "-p", sample_pool(), "-o", path("no/such/dir/o.jsonl")});
+  RunResult r = run({"select", "-m", model("tiny-crf.pt"), "-p", sample_pool(), "-o", path("no/such/dir/o.jsonl")});
   EXPECT_EQ(r.exit_code, 5) << r.err;
 }
 
 TEST_F(CliTest, InfoStrategiesAndVersion) {
-  Result r = run({"info", "-m", model("tiny-crf.pt"), "--json"});
+  RunResult r = run({"info", "-m", model("tiny-crf.pt"), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   json info = json::parse(r.out);
   EXPECT_EQ(info["labels"].size(), 7u);
