@@ -6,31 +6,43 @@
 //       [&](alsel::ScoredSentence&& s) { ... },       // accepted and scored, in pool order
 //       [&](const alsel::PoolItem& reject) { ... });  // rejected, with its reason
 //
-// Stages: read a chunk of items -> tokenize (and cut long sentences into windows) -> sort the
-// windows by length and pack them into batches by a padded-token budget -> forward pass ->
-// CRF marginals / Viterbi (or softmax / argmax) over word positions -> entities -> measures.
-// Memory is bounded by the chunk, never by the pool.
+// Stages, with plain data between them (Annotator::prepare / infer / score):
+//   prepare  read a chunk of items -> tokenize (and cut long sentences into windows) -> sort
+//            the windows by length and pack them into batches by a padded-token budget;
+//   infer    the forward passes, emissions gathered at word positions;
+//   score    CRF marginals / Viterbi (or softmax / argmax) -> entities -> measures.
+// run_pipeline overlaps them (InferenceConfig::overlap): a reader thread prepares the next
+// chunk and a scorer thread scores the previous one while the caller's thread runs the forward
+// passes of the current one, so the model never waits for the CPU work around it. At most two
+// chunks wait between stages; memory is bounded by the chunk size, never by the pool.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "alsel/measures.h"
 #include "alsel/ner_model.h"
 #include "alsel/pool_reader.h"
 #include "alsel/sentence_analysis.h"
+#include "alsel/windows.h"
 #include "alsel/wordpiece_tokenizer.h"
 
 namespace alsel {
 
+// Defaults measured on a 2-core AMD EPYC (Zen 4) with the 3-layer MSRA BERT-CRF; see
+// docs/performance.md for the sweeps behind them.
 struct InferenceConfig {
   int batch_tokens = 8192;           // padded wordpieces per forward batch (batch size x length)
   int chunk_sentences = 2048;        // sentences read ahead, length-sorted and batched together
   std::string probabilities = "marginal";  // "marginal" (CRF forward-backward) or "softmax"
   int window_overlap = 0;            // wordpieces shared by consecutive windows; 0 = max_len / 4
+  bool overlap = true;               // run_pipeline: read/tokenize and score on two worker
+                                     // threads while the caller's thread runs the forward pass;
+                                     // false = every stage on the caller's thread, in turn
   void validate() const;             // throws UsageError naming the bad value
   std::string to_string() const;
 };
@@ -51,6 +63,38 @@ struct PipelineCounts {
   size_t rejected = 0;  // lines rejected (bad input or no tokens)
   size_t windows = 0;   // forward-pass sequences (more than scored when sentences are long)
   size_t batches = 0;   // forward-pass batches
+
+  PipelineCounts& operator+=(const PipelineCounts& other);
+};
+
+// One forward-pass batch of a prepared chunk, its sequences in ascending length.
+struct ForwardBatch {
+  std::vector<std::vector<int>> sequences;  // [CLS] wordpieces [SEP] of one window each;
+                                            // moved out (emptied) by Annotator::infer
+  std::vector<std::pair<uint32_t, uint32_t>> rows;  // per sequence: (item index in the chunk,
+                                                    // window index in that item's windows)
+  size_t padded_tokens() const;                     // sequences x longest sequence
+};
+
+// One accepted item after tokenization, and (after infer) its emissions at word positions.
+struct PreparedSentence {
+  std::u32string text;                // the item's text as code points
+  Encoding encoding;                  // wordpieces and words (no [CLS]/[SEP])
+  std::vector<Window> windows;        // forward-pass windows (one unless the sentence is long)
+  std::vector<int> word_owner;        // [W] per word: the window whose emissions represent it
+  std::vector<float> word_emissions;  // [W*L] filled by Annotator::infer
+};
+
+// A chunk between the stages. `items` are the chunk's accepted pool items; prepare() flags
+// those whose text has no tokens as rejected (with a reason) and leaves their sentence empty.
+struct PreparedChunk {
+  uint64_t first_order = 0;               // ScoredSentence::order of the first scored item
+  std::vector<PoolItem> read_rejects;     // lines the reader rejected while this chunk was read,
+                                          // reported before the chunk's results (run_pipeline)
+  std::vector<PoolItem> items;            // accepted items, in pool order
+  std::vector<PreparedSentence> sentences;  // parallel to items
+  std::vector<ForwardBatch> batches;      // length-sorted, packed by InferenceConfig::batch_tokens
+  size_t scorable() const;                // items not flagged rejected
 };
 
 class Annotator {
@@ -61,8 +105,21 @@ class Annotator {
 
   // Analyses a chunk of accepted items, returned in the chunk's order. Items whose text has no
   // tokens (only whitespace or control characters) are marked rejected in place and skipped.
+  // Equivalent to score(infer(prepare(items))) on the calling thread.
   std::vector<ScoredSentence> annotate(std::vector<PoolItem>& items, uint64_t first_order,
                                        double trim_threshold, PipelineCounts& counts);
+
+  // Stage 1, thread-safe (const, touches no model state): tokenize, cut windows, sort and pack
+  // the forward batches of `items` (accepted items, in pool order).
+  PreparedChunk prepare(std::vector<PoolItem> items, uint64_t first_order) const;
+  // Stage 2, on the thread that loaded the model (libtorch's thread settings are per thread):
+  // runs every batch of `chunk` through the model and fills each sentence's word_emissions.
+  // Adds the windows and batches run to `counts`.
+  void infer(PreparedChunk& chunk, PipelineCounts& counts);
+  // Stage 3, thread-safe: probabilities, best path, entities and measures of every item not
+  // flagged rejected, in the chunk's order; consumes the chunk's texts and encodings.
+  std::vector<ScoredSentence> score(PreparedChunk& chunk, double trim_threshold) const;
+
   const InferenceConfig& config() const { return config_; }
 
  private:
@@ -77,7 +134,15 @@ using ScoredSink = std::function<void(ScoredSentence&&)>;
 using RejectSink = std::function<void(const PoolItem&)>;
 using ItemSource = std::function<bool(PoolItem&)>;
 
-// Streams every item of `source` through the annotator. Each item ends in exactly one sink.
+// Streams every item of `source` through the annotator. Each item ends in exactly one sink;
+// scored sentences arrive in pool order, and a chunk's rejects (in pool order: the reader's,
+// then those without tokens) arrive just before that chunk's scored sentences.
+//
+// Threads (config().overlap): `source` is called on a reader thread and the sinks on a scorer
+// thread, but never two callbacks at once (one mutex serializes them), so callbacks may share
+// state without locks of their own. The forward passes run on the calling thread. An exception
+// from any stage or callback stops every thread (a reader blocked in `source` is waited for)
+// and is rethrown here, unchanged, after all threads have ended.
 PipelineCounts run_pipeline(const ItemSource& source, Annotator& annotator, double trim_threshold,
                             const ScoredSink& on_scored, const RejectSink& on_rejected);
 
