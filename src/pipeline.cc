@@ -1,14 +1,19 @@
 #include "alsel/pipeline.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
 #include <numeric>
+#include <optional>
 #include <sstream>
+#include <thread>
 
 #include "alsel/crf.h"
 #include "alsel/entities.h"
 #include "alsel/errors.h"
 #include "alsel/utf8.h"
-#include "alsel/windows.h"
 
 namespace alsel {
 
@@ -26,21 +31,30 @@ void InferenceConfig::validate() const {
 std::string InferenceConfig::to_string() const {
   std::ostringstream out;
   out << "batch_tokens=" << batch_tokens << " chunk_sentences=" << chunk_sentences
-      << " probabilities=" << probabilities << " window_overlap=" << window_overlap;
+      << " probabilities=" << probabilities << " window_overlap=" << window_overlap
+      << " overlap=" << (overlap ? "true" : "false");
   return out.str();
 }
 
-namespace {
+PipelineCounts& PipelineCounts::operator+=(const PipelineCounts& other) {
+  read += other.read;
+  scored += other.scored;
+  rejected += other.rejected;
+  windows += other.windows;
+  batches += other.batches;
+  return *this;
+}
 
-// One forward-pass sequence: a window of one sentence, [CLS] and [SEP] included.
-struct Segment {
-  size_t sentence = 0;  // index in the chunk
-  int window_index = 0;  // index in the sentence's windows
-  Window window;
-  std::vector<int> ids;
-};
+size_t ForwardBatch::padded_tokens() const {
+  size_t longest = 0;
+  for (const auto& sequence : sequences) longest = std::max(longest, sequence.size());
+  return longest * sequences.size();
+}
 
-}  // namespace
+size_t PreparedChunk::scorable() const {
+  return static_cast<size_t>(
+      std::count_if(items.begin(), items.end(), [](const PoolItem& item) { return !item.rejected; }));
+}
 
 Annotator::Annotator(NerModel& model, InferenceConfig config,
                      const std::unordered_set<std::string>* known_entities)
@@ -58,106 +72,129 @@ Annotator::Annotator(NerModel& model, InferenceConfig config,
   }
 }
 
-std::vector<ScoredSentence> Annotator::annotate(std::vector<PoolItem>& items, uint64_t first_order,
-                                                double trim_threshold, PipelineCounts& counts) {
-  const ModelMetadata& meta = model_.metadata();
-  const int num_labels = static_cast<int>(meta.labels.size());
-  const int max_pieces = meta.max_len - 2;
-  const Vocabulary& vocab = *model_.vocabulary();
+PreparedChunk Annotator::prepare(std::vector<PoolItem> items, uint64_t first_order) const {
+  const int max_pieces = model_.metadata().max_len - 2;
+  const int num_labels = static_cast<int>(model_.metadata().labels.size());
+  const Vocabulary& vocab = tokenizer_.vocab();
 
-  // Tokenize and cut into windows.
-  std::vector<Encoding> encodings(items.size());
-  std::vector<std::u32string> texts(items.size());
-  std::vector<std::vector<Window>> windows(items.size());
+  PreparedChunk chunk;
+  chunk.first_order = first_order;
+  chunk.items = std::move(items);
+  chunk.sentences.resize(chunk.items.size());
+
+  // Tokenize and cut into windows; one forward sequence per window, [CLS] and [SEP] included.
+  struct Segment {
+    uint32_t item;
+    uint32_t window;
+    size_t length;
+  };
   std::vector<Segment> segments;
-  for (size_t i = 0; i < items.size(); ++i) {
-    texts[i] = decode_utf8(items[i].text);  // the reader validated the UTF-8
-    encodings[i] = tokenizer_.encode(texts[i]);
-    const Encoding& encoding = encodings[i];
+  segments.reserve(chunk.items.size());
+  for (size_t i = 0; i < chunk.items.size(); ++i) {
+    PoolItem& item = chunk.items[i];
+    PreparedSentence& sentence = chunk.sentences[i];
+    sentence.text = decode_utf8(item.text);  // the reader validated the UTF-8
+    sentence.encoding = tokenizer_.encode(sentence.text);
+    const Encoding& encoding = sentence.encoding;
     if (encoding.word_first_token.empty()) {
-      items[i].rejected = true;
-      items[i].reason = "text has no tokens (only whitespace or control characters)";
+      item.rejected = true;
+      item.reason = "text has no tokens (only whitespace or control characters)";
+      sentence = PreparedSentence();
       continue;
     }
-    windows[i] = plan_windows(encoding.word_first_token, static_cast<int>(encoding.ids.size()),
-                              max_pieces, config_.window_overlap);
-    for (size_t w = 0; w < windows[i].size(); ++w) {
-      const Window& window = windows[i][w];
-      Segment segment;
-      segment.sentence = i;
-      segment.window_index = static_cast<int>(w);
-      segment.window = window;
-      segment.ids.reserve(window.end_piece - window.first_piece + 2);
-      segment.ids.push_back(vocab.cls_id);
-      segment.ids.insert(segment.ids.end(), encoding.ids.begin() + window.first_piece,
-                         encoding.ids.begin() + window.end_piece);
-      segment.ids.push_back(vocab.sep_id);
-      segments.push_back(std::move(segment));
+    const int num_words = static_cast<int>(encoding.word_first_token.size());
+    sentence.windows = plan_windows(encoding.word_first_token, static_cast<int>(encoding.ids.size()),
+                                    max_pieces, config_.window_overlap);
+    sentence.word_owner = assign_words(sentence.windows, num_words);
+    sentence.word_emissions.assign(static_cast<size_t>(num_words) * num_labels, 0.0f);
+    for (size_t w = 0; w < sentence.windows.size(); ++w) {
+      const Window& window = sentence.windows[w];
+      segments.push_back(Segment{static_cast<uint32_t>(i), static_cast<uint32_t>(w),
+                                 static_cast<size_t>(window.end_piece - window.first_piece + 2)});
     }
   }
 
-  // Per sentence, emissions at word positions: [W * L], filled window by window.
-  std::vector<std::vector<float>> word_emissions(items.size());
-  std::vector<std::vector<int>> owners(items.size());
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (items[i].rejected) continue;
-    const int num_words = static_cast<int>(encodings[i].word_first_token.size());
-    word_emissions[i].assign(static_cast<size_t>(num_words) * num_labels, 0.0f);
-    owners[i] = assign_words(windows[i], num_words);
-  }
-
-  // Length-sorted segments packed by padded-token budget.
-  std::vector<size_t> order(segments.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return segments[a].ids.size() < segments[b].ids.size();
-  });
+  // Length-sorted (stable: ties keep pool order) and packed so that padded size stays within
+  // the budget; a single sequence longer than the budget gets a batch of its own.
+  std::stable_sort(segments.begin(), segments.end(),
+                   [](const Segment& a, const Segment& b) { return a.length < b.length; });
+  const size_t budget = static_cast<size_t>(config_.batch_tokens);
   size_t begin = 0;
-  while (begin < order.size()) {
+  while (begin < segments.size()) {
     size_t end = begin;
     size_t longest = 0;
-    while (end < order.size()) {
-      size_t length = std::max(longest, segments[order[end]].ids.size());
-      if (end > begin && length * (end - begin + 1) > static_cast<size_t>(config_.batch_tokens)) break;
+    while (end < segments.size()) {
+      const size_t length = std::max(longest, segments[end].length);
+      if (end > begin && length * (end - begin + 1) > budget) break;
       longest = length;
       ++end;
     }
-    std::vector<std::vector<int>> batch;
-    batch.reserve(end - begin);
-    for (size_t k = begin; k < end; ++k) batch.push_back(std::move(segments[order[k]].ids));
-    BatchEmissions emissions = model_.emissions(batch);
-    ++counts.batches;
-    counts.windows += batch.size();
+    ForwardBatch batch;
+    batch.sequences.reserve(end - begin);
+    batch.rows.reserve(end - begin);
     for (size_t k = begin; k < end; ++k) {
-      const Segment& segment = segments[order[k]];
-      const size_t i = segment.sentence;
-      const Encoding& encoding = encodings[i];
-      for (int word = segment.window.first_word; word < segment.window.end_word; ++word) {
-        if (owners[i][word] != segment.window_index) continue;
-        // +1 skips [CLS].
-        const int position = encoding.word_first_token[word] - segment.window.first_piece + 1;
-        const float* row = emissions.at(static_cast<int>(k - begin), position);
-        std::copy(row, row + num_labels, word_emissions[i].begin() + static_cast<size_t>(word) * num_labels);
-      }
+      const Segment& segment = segments[k];
+      const PreparedSentence& sentence = chunk.sentences[segment.item];
+      const Window& window = sentence.windows[segment.window];
+      std::vector<int> ids;
+      ids.reserve(segment.length);
+      ids.push_back(vocab.cls_id);
+      ids.insert(ids.end(), sentence.encoding.ids.begin() + window.first_piece,
+                 sentence.encoding.ids.begin() + window.end_piece);
+      ids.push_back(vocab.sep_id);
+      batch.sequences.push_back(std::move(ids));
+      batch.rows.emplace_back(segment.item, segment.window);
     }
+    chunk.batches.push_back(std::move(batch));
     begin = end;
   }
+  return chunk;
+}
 
-  // Probabilities, paths, entities, measures.
+void Annotator::infer(PreparedChunk& chunk, PipelineCounts& counts) {
+  const int num_labels = static_cast<int>(model_.metadata().labels.size());
+  for (ForwardBatch& batch : chunk.batches) {
+    const BatchEmissions emissions = model_.emissions(batch.sequences);
+    ++counts.batches;
+    counts.windows += batch.sequences.size();
+    for (size_t row = 0; row < batch.rows.size(); ++row) {
+      PreparedSentence& sentence = chunk.sentences[batch.rows[row].first];
+      const int window_index = static_cast<int>(batch.rows[row].second);
+      const Window& window = sentence.windows[window_index];
+      const Encoding& encoding = sentence.encoding;
+      for (int word = window.first_word; word < window.end_word; ++word) {
+        if (sentence.word_owner[word] != window_index) continue;
+        // +1 skips [CLS].
+        const int position = encoding.word_first_token[word] - window.first_piece + 1;
+        const float* scores = emissions.at(static_cast<int>(row), position);
+        std::copy(scores, scores + num_labels,
+                  sentence.word_emissions.begin() + static_cast<size_t>(word) * num_labels);
+      }
+    }
+    // The sequences are no longer needed; free them now rather than with the chunk.
+    std::vector<std::vector<int>>().swap(batch.sequences);
+  }
+}
+
+std::vector<ScoredSentence> Annotator::score(PreparedChunk& chunk, double trim_threshold) const {
+  const ModelMetadata& meta = model_.metadata();
+  const int num_labels = static_cast<int>(meta.labels.size());
   std::vector<ScoredSentence> results;
-  results.reserve(items.size());
-  uint64_t next_order = first_order;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (items[i].rejected) continue;
+  results.reserve(chunk.items.size());
+  uint64_t next_order = chunk.first_order;
+  for (size_t i = 0; i < chunk.items.size(); ++i) {
+    PoolItem& item = chunk.items[i];
+    if (item.rejected) continue;
+    PreparedSentence& sentence = chunk.sentences[i];
     ScoredSentence result;
     result.order = next_order++;
-    result.file = items[i].file;
-    result.line = items[i].line;
+    result.file = item.file;
+    result.line = item.line;
     SentenceAnalysis& analysis = result.analysis;
-    analysis.id = items[i].id;
-    analysis.num_words = static_cast<int>(encodings[i].word_first_token.size());
+    analysis.id = item.id;
+    analysis.num_words = static_cast<int>(sentence.encoding.word_first_token.size());
     analysis.num_labels = num_labels;
-    const float* emissions = word_emissions[i].data();
+    const float* emissions = sentence.word_emissions.data();
     if (model_.crf() != nullptr) {
       analysis.best_path = viterbi_decode(emissions, analysis.num_words, *model_.crf());
     } else {
@@ -166,54 +203,250 @@ std::vector<ScoredSentence> Annotator::annotate(std::vector<PoolItem>& items, ui
     analysis.probabilities = use_marginals_
         ? crf_marginals(emissions, analysis.num_words, *model_.crf())
         : softmax_probabilities(emissions, analysis.num_words, num_labels);
-    analysis.entities = decode_entities(analysis.best_path, meta.labels, encodings[i].word_spans, texts[i],
-                                        &analysis.probabilities);
+    analysis.entities = decode_entities(analysis.best_path, meta.labels, sentence.encoding.word_spans,
+                                        sentence.text, &analysis.probabilities);
     analysis.unknown_entities = 0;
     for (const EntitySpan& entity : analysis.entities) {
       if (known_entities_ == nullptr || known_entities_->count(entity.text) == 0) ++analysis.unknown_entities;
     }
     result.measures = compute_measures(analysis, trim_threshold);
-    result.word_spans = std::move(encodings[i].word_spans);
-    result.text = std::move(items[i].text);
+    result.word_spans = std::move(sentence.encoding.word_spans);
+    result.text = std::move(item.text);
+    sentence = PreparedSentence();  // release the chunk's per-sentence memory as we go
     results.push_back(std::move(result));
   }
   return results;
 }
 
-PipelineCounts run_pipeline(const ItemSource& source, Annotator& annotator, double trim_threshold,
-                            const ScoredSink& on_scored, const RejectSink& on_rejected) {
+std::vector<ScoredSentence> Annotator::annotate(std::vector<PoolItem>& items, uint64_t first_order,
+                                                double trim_threshold, PipelineCounts& counts) {
+  PreparedChunk chunk = prepare(std::move(items), first_order);
+  infer(chunk, counts);
+  std::vector<ScoredSentence> results = score(chunk, trim_threshold);
+  items = std::move(chunk.items);
+  return results;
+}
+
+namespace {
+
+// Blocking FIFO of at most `capacity` elements between two threads. close() ends the stream
+// (pop drains what is left, then returns false); cancel() ends it at once, dropping the rest.
+template <typename T>
+class BoundedQueue {
+ public:
+  explicit BoundedQueue(size_t capacity) : capacity_(capacity) {}
+
+  // False when the queue was closed or cancelled (the value is dropped).
+  bool push(T&& value) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
+    if (closed_) return false;
+    items_.push_back(std::move(value));
+    not_empty_.notify_one();
+    return true;
+  }
+
+  // False at the end of the stream.
+  bool pop(T& value) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
+    if (items_.empty()) return false;
+    value = std::move(items_.front());
+    items_.pop_front();
+    not_full_.notify_one();
+    return true;
+  }
+
+  void close() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+    not_empty_.notify_all();
+    not_full_.notify_all();
+  }
+
+  void cancel() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+    items_.clear();
+    not_empty_.notify_all();
+    not_full_.notify_all();
+  }
+
+ private:
+  const size_t capacity_;
+  std::mutex mutex_;
+  std::condition_variable not_empty_, not_full_;
+  std::deque<T> items_;
+  bool closed_ = false;
+};
+
+// Reads up to `chunk_size` accepted items into `chunk`; rejected lines go to
+// chunk.read_rejects. Returns false when the source is exhausted.
+bool read_chunk(const ItemSource& source, size_t chunk_size, PipelineCounts& counts,
+                std::vector<PoolItem>& items, std::vector<PoolItem>& rejects,
+                const std::function<bool(PoolItem&)>& next) {
+  (void)source;
+  bool more = true;
+  PoolItem item;
+  while (items.size() < chunk_size && (more = next(item))) {
+    ++counts.read;
+    if (item.rejected) {
+      ++counts.rejected;
+      rejects.push_back(std::move(item));
+    } else {
+      items.push_back(std::move(item));
+    }
+    item = PoolItem();
+  }
+  return more;
+}
+
+// Hands a scored chunk to the sinks: the reader's rejects, those without tokens, the results.
+void emit_chunk(PreparedChunk& chunk, std::vector<ScoredSentence>& results, PipelineCounts& counts,
+                const ScoredSink& on_scored, const RejectSink& on_rejected) {
+  for (const PoolItem& rejected : chunk.read_rejects) on_rejected(rejected);
+  for (const PoolItem& item : chunk.items) {
+    if (item.rejected) {
+      ++counts.rejected;
+      on_rejected(item);
+    }
+  }
+  counts.scored += results.size();
+  for (ScoredSentence& result : results) on_scored(std::move(result));
+}
+
+PipelineCounts run_in_turn(const ItemSource& source, Annotator& annotator, double trim_threshold,
+                           const ScoredSink& on_scored, const RejectSink& on_rejected) {
   PipelineCounts counts;
-  std::vector<PoolItem> chunk;
   const size_t chunk_size = static_cast<size_t>(annotator.config().chunk_sentences);
   uint64_t next_order = 0;
   bool more = true;
   while (more) {
-    chunk.clear();
-    PoolItem item;
-    while (chunk.size() < chunk_size && (more = source(item))) {
-      ++counts.read;
-      if (item.rejected) {
-        ++counts.rejected;
-        on_rejected(item);
-        continue;
-      }
-      chunk.push_back(std::move(item));
-      item = PoolItem();
-    }
-    if (chunk.empty()) continue;
-    std::vector<ScoredSentence> results = annotator.annotate(chunk, next_order, trim_threshold, counts);
-    // Rejects found while tokenizing (no tokens) are reported before this chunk's results.
-    for (const PoolItem& rejected : chunk) {
-      if (rejected.rejected) {
-        ++counts.rejected;
-        on_rejected(rejected);
-      }
-    }
-    next_order += results.size();
-    counts.scored += results.size();
-    for (ScoredSentence& result : results) on_scored(std::move(result));
+    std::vector<PoolItem> items, rejects;
+    more = read_chunk(source, chunk_size, counts, items, rejects, source);
+    // Rejects are reported as they are read, before the chunk is analysed.
+    for (const PoolItem& rejected : rejects) on_rejected(rejected);
+    if (items.empty()) continue;
+    PreparedChunk chunk = annotator.prepare(std::move(items), next_order);
+    next_order += chunk.scorable();
+    annotator.infer(chunk, counts);
+    std::vector<ScoredSentence> results = annotator.score(chunk, trim_threshold);
+    emit_chunk(chunk, results, counts, on_scored, on_rejected);
   }
   return counts;
+}
+
+// The first exception of any thread; later ones (usually consequences) are dropped.
+class FirstError {
+ public:
+  void record(std::exception_ptr error) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!error_) error_ = std::move(error);
+  }
+  void rethrow_if_any() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::exception_ptr error_;
+};
+
+// Joins a thread whatever way the scope is left.
+class JoinOnExit {
+ public:
+  explicit JoinOnExit(std::thread& thread) : thread_(thread) {}
+  ~JoinOnExit() {
+    if (thread_.joinable()) thread_.join();
+  }
+  JoinOnExit(const JoinOnExit&) = delete;
+  JoinOnExit& operator=(const JoinOnExit&) = delete;
+
+ private:
+  std::thread& thread_;
+};
+
+PipelineCounts run_overlapped(const ItemSource& source, Annotator& annotator, double trim_threshold,
+                              const ScoredSink& on_scored, const RejectSink& on_rejected) {
+  const size_t chunk_size = static_cast<size_t>(annotator.config().chunk_sentences);
+  // One chunk waits at each hand-over: with the one being read, the one in the forward pass and
+  // the one being scored, at most five chunks are alive at a time.
+  BoundedQueue<PreparedChunk> prepared(1), inferred(1);
+  std::mutex callback_mutex;  // the caller's callbacks never run two at once
+  FirstError error;
+  auto stop_all = [&] {
+    error.record(std::current_exception());
+    prepared.cancel();
+    inferred.cancel();
+  };
+  PipelineCounts reader_counts, model_counts, scorer_counts;
+
+  std::thread reader([&] {
+    try {
+      const std::function<bool(PoolItem&)> next = [&](PoolItem& item) {
+        std::lock_guard<std::mutex> lock(callback_mutex);
+        return source(item);
+      };
+      uint64_t next_order = 0;
+      bool more = true;
+      while (more) {
+        std::vector<PoolItem> items, rejects;
+        more = read_chunk(source, chunk_size, reader_counts, items, rejects, next);
+        if (items.empty() && rejects.empty()) break;
+        PreparedChunk chunk = annotator.prepare(std::move(items), next_order);
+        chunk.read_rejects = std::move(rejects);
+        next_order += chunk.scorable();
+        if (!prepared.push(std::move(chunk))) return;  // cancelled
+      }
+      prepared.close();
+    } catch (...) {
+      stop_all();
+    }
+  });
+  JoinOnExit join_reader(reader);
+
+  std::thread scorer([&] {
+    try {
+      PreparedChunk chunk;
+      while (inferred.pop(chunk)) {
+        std::vector<ScoredSentence> results = annotator.score(chunk, trim_threshold);
+        std::lock_guard<std::mutex> lock(callback_mutex);
+        emit_chunk(chunk, results, scorer_counts, on_scored, on_rejected);
+      }
+    } catch (...) {
+      stop_all();
+    }
+  });
+  JoinOnExit join_scorer(scorer);
+
+  try {
+    PreparedChunk chunk;
+    while (prepared.pop(chunk)) {
+      annotator.infer(chunk, model_counts);
+      if (!inferred.push(std::move(chunk))) break;  // cancelled
+    }
+    inferred.close();
+  } catch (...) {
+    stop_all();
+  }
+  scorer.join();
+  reader.join();
+  error.rethrow_if_any();
+
+  PipelineCounts counts;
+  counts += reader_counts;
+  counts += model_counts;
+  counts += scorer_counts;
+  return counts;
+}
+
+}  // namespace
+
+PipelineCounts run_pipeline(const ItemSource& source, Annotator& annotator, double trim_threshold,
+                            const ScoredSink& on_scored, const RejectSink& on_rejected) {
+  if (!annotator.config().overlap) return run_in_turn(source, annotator, trim_threshold, on_scored, on_rejected);
+  return run_overlapped(source, annotator, trim_threshold, on_scored, on_rejected);
 }
 
 }  // namespace alsel

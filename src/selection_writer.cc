@@ -1,0 +1,81 @@
+#include "alsel/selection_writer.h"
+
+#include <functional>
+#include <map>
+#include <mutex>
+
+#include "alsel/errors.h"
+#include "writers/writer_factories.h"
+
+namespace alsel {
+
+namespace {
+
+using WriterFactory =
+    std::function<std::unique_ptr<SelectionWriter>(const WriterOptions&, std::ostream&)>;
+
+// Name -> factory, filled once. The one place that lists the formats.
+const std::map<std::string, WriterFactory>& registry() {
+  static std::once_flag filled;
+  static std::map<std::string, WriterFactory> factories;
+  std::call_once(filled, [] {
+    factories["doccano"] = make_doccano_writer;
+    factories["jsonl"] = make_jsonl_writer;
+    factories["label-studio"] = make_label_studio_writer;
+  });
+  return factories;
+}
+
+}  // namespace
+
+void WriterOptions::validate() const {
+  if (from_name.empty()) throw UsageError("--ls-from-name is empty");
+  if (to_name.empty()) throw UsageError("--ls-to-name is empty");
+}
+
+std::unique_ptr<SelectionWriter> make_selection_writer(const std::string& format,
+                                                       const WriterOptions& options,
+                                                       std::ostream& out) {
+  options.validate();
+  const auto found = registry().find(format);
+  if (found == registry().end()) {
+    std::string names;
+    for (const std::string& name : selection_format_names()) names += (names.empty() ? "" : ", ") + name;
+    throw UsageError("unknown output format '" + format + "' (valid: " + names + ")");
+  }
+  return found->second(options, out);
+}
+
+std::vector<std::string> selection_format_names() {
+  std::vector<std::string> names;
+  for (const auto& entry : registry()) names.push_back(entry.first);
+  return names;
+}
+
+nlohmann::ordered_json entities_to_json(const std::vector<EntitySpan>& entities,
+                                        const OffsetConverter* offsets) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const EntitySpan& entity : entities) {
+    list.push_back({{"start", offsets ? offsets->from_code_points(entity.start) : entity.start},
+                    {"end", offsets ? offsets->from_code_points(entity.end) : entity.end},
+                    {"label", entity.label},
+                    {"text", entity.text},
+                    {"confidence", entity.confidence}});
+  }
+  return list;
+}
+
+void add_measures_to_json(const Measures& measures, nlohmann::ordered_json& out) {
+  out["nlc"] = measures.nlc;
+  out["trimmed"] = measures.trimmed;
+  out["mnlp"] = measures.mnlp;
+  out["entropy"] = measures.entropy;
+  out["ltp"] = measures.ltp;
+  out["unknown_entities"] = measures.unknown_entities;
+}
+
+void check_stream(const std::ostream& out, const char* format) {
+  if (!out) throw OutputError(std::string("writing the ") + format + " output failed");
+}
+
+}  // namespace alsel

@@ -1,0 +1,38 @@
+// alsel's own JSONL: one line per selected sentence with the raw measures and entities.
+#include "writer_factories.h"
+
+namespace alsel {
+
+namespace {
+
+class JsonlWriter : public SelectionWriter {
+ public:
+  JsonlWriter(const WriterOptions& options, std::ostream& out) : options_(options), out_(out) {}
+
+  void write(const Selected& item, int rank) override {
+    const ScoredSentence& sentence = item.sentence;
+    const OffsetConverter offsets(sentence.text, options_.offset_unit);
+    nlohmann::ordered_json line;
+    line["id"] = sentence.analysis.id;
+    line["text"] = sentence.text;
+    line["rank"] = rank;
+    line["score"] = item.score;
+    line["strategy"] = options_.strategy;
+    add_measures_to_json(sentence.measures, line);
+    line["entities"] = entities_to_json(sentence.analysis.entities, &offsets);
+    out_ << line.dump() << '\n';
+    check_stream(out_, "jsonl");
+  }
+
+ private:
+  WriterOptions options_;
+  std::ostream& out_;
+};
+
+}  // namespace
+
+std::unique_ptr<SelectionWriter> make_jsonl_writer(const WriterOptions& options, std::ostream& out) {
+  return std::make_unique<JsonlWriter>(options, out);
+}
+
+}  // namespace alsel

@@ -1,0 +1,70 @@
+// Label Studio task import: one JSON array, one task per line, each with the model's entities
+// as a prediction that annotators accept or correct. from_name/to_name must match the user's
+// labeling config (<Labels name="label" toName="text"> ... <Text name="text" value="$text"/>).
+#include "writer_factories.h"
+
+namespace alsel {
+
+namespace {
+
+class LabelStudioWriter : public SelectionWriter {
+ public:
+  LabelStudioWriter(const WriterOptions& options, std::ostream& out) : options_(options), out_(out) {
+    out_ << '[';
+  }
+
+  void write(const Selected& item, int rank) override {
+    const ScoredSentence& sentence = item.sentence;
+    const OffsetConverter offsets(sentence.text, options_.offset_unit);
+    nlohmann::ordered_json result = nlohmann::ordered_json::array();
+    int index = 0;
+    for (const EntitySpan& entity : sentence.analysis.entities) {
+      nlohmann::ordered_json region;
+      // Region ids only need to be unique within the task.
+      region["id"] = "r" + std::to_string(rank) + "e" + std::to_string(index++);
+      region["from_name"] = options_.from_name;
+      region["to_name"] = options_.to_name;
+      region["type"] = "labels";
+      region["value"] = {{"start", offsets.from_code_points(entity.start)},
+                         {"end", offsets.from_code_points(entity.end)},
+                         {"text", entity.text},
+                         {"labels", {entity.label}}};
+      region["score"] = entity.confidence;
+      result.push_back(std::move(region));
+    }
+    nlohmann::ordered_json task;
+    task["data"] = {{"text", sentence.text},
+                    {"id", sentence.analysis.id},
+                    {"al_score", item.score},
+                    {"al_rank", rank},
+                    {"al_strategy", options_.strategy}};
+    nlohmann::ordered_json prediction;
+    prediction["model_version"] = options_.model_version;
+    // The prediction's confidence: the lowest probability on the decoded path (ltp).
+    prediction["score"] = sentence.measures.ltp;
+    prediction["result"] = std::move(result);
+    task["predictions"] = nlohmann::ordered_json::array({std::move(prediction)});
+    out_ << (first_ ? "\n" : ",\n") << task.dump();
+    first_ = false;
+    check_stream(out_, "label-studio");
+  }
+
+  void finish() override {
+    out_ << (first_ ? "]\n" : "\n]\n");
+    check_stream(out_, "label-studio");
+  }
+
+ private:
+  WriterOptions options_;
+  std::ostream& out_;
+  bool first_ = true;
+};
+
+}  // namespace
+
+std::unique_ptr<SelectionWriter> make_label_studio_writer(const WriterOptions& options,
+                                                          std::ostream& out) {
+  return std::make_unique<LabelStudioWriter>(options, out);
+}
+
+}  // namespace alsel

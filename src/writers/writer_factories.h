@@ -1,0 +1,19 @@
+// Factories of the selection writers, one per file in src/writers/ (private to src/).
+#pragma once
+
+#include <memory>
+#include <ostream>
+
+#include "alsel/selection_writer.h"
+
+namespace alsel {
+
+std::unique_ptr<SelectionWriter> make_jsonl_writer(const WriterOptions& options, std::ostream& out);
+std::unique_ptr<SelectionWriter> make_doccano_writer(const WriterOptions& options, std::ostream& out);
+std::unique_ptr<SelectionWriter> make_label_studio_writer(const WriterOptions& options,
+                                                          std::ostream& out);
+
+// Throws OutputError when `out` is in a failed state (disk full, closed pipe).
+void check_stream(const std::ostream& out, const char* format);
+
+}  // namespace alsel
