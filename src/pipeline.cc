@@ -1,12 +1,12 @@
 #include "alsel/pipeline.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
 #include <mutex>
 #include <numeric>
-#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -152,28 +152,30 @@ PreparedChunk Annotator::prepare(std::vector<PoolItem> items, uint64_t first_ord
 }
 
 void Annotator::infer(PreparedChunk& chunk, PipelineCounts& counts) {
+  for (size_t b = 0; b < chunk.batches.size(); ++b) infer_batch(chunk, b, counts);
+}
+
+void Annotator::infer_batch(PreparedChunk& chunk, size_t batch_index, PipelineCounts& counts) {
   const int num_labels = static_cast<int>(model_.metadata().labels.size());
-  for (ForwardBatch& batch : chunk.batches) {
-    const BatchEmissions emissions = model_.emissions(batch.sequences);
-    ++counts.batches;
-    counts.windows += batch.sequences.size();
-    for (size_t row = 0; row < batch.rows.size(); ++row) {
-      PreparedSentence& sentence = chunk.sentences[batch.rows[row].first];
-      const int window_index = static_cast<int>(batch.rows[row].second);
-      const Window& window = sentence.windows[window_index];
-      const Encoding& encoding = sentence.encoding;
-      for (int word = window.first_word; word < window.end_word; ++word) {
-        if (sentence.word_owner[word] != window_index) continue;
-        // +1 skips [CLS].
-        const int position = encoding.word_first_token[word] - window.first_piece + 1;
-        const float* scores = emissions.at(static_cast<int>(row), position);
-        std::copy(scores, scores + num_labels,
-                  sentence.word_emissions.begin() + static_cast<size_t>(word) * num_labels);
-      }
+  ForwardBatch& batch = chunk.batches.at(batch_index);
+  const BatchEmissions emissions = model_.emissions(batch.sequences);
+  ++counts.batches;
+  counts.windows += batch.sequences.size();
+  for (size_t row = 0; row < batch.rows.size(); ++row) {
+    PreparedSentence& sentence = chunk.sentences[batch.rows[row].first];
+    const int window_index = static_cast<int>(batch.rows[row].second);
+    const Window& window = sentence.windows[window_index];
+    const Encoding& encoding = sentence.encoding;
+    for (int word = window.first_word; word < window.end_word; ++word) {
+      if (sentence.word_owner[word] != window_index) continue;
+      // +1 skips [CLS].
+      const int position = encoding.word_first_token[word] - window.first_piece + 1;
+      const float* scores = emissions.at(static_cast<int>(row), position);
+      std::copy(scores, scores + num_labels, sentence.word_emissions.begin() + static_cast<size_t>(word) * num_labels);
     }
-    // The sequences are no longer needed; free them now rather than with the chunk.
-    std::vector<std::vector<int>>().swap(batch.sequences);
   }
+  // The sequences are no longer needed; free them now rather than with the chunk.
+  std::vector<std::vector<int>>().swap(batch.sequences);
 }
 
 std::vector<ScoredSentence> Annotator::score(PreparedChunk& chunk, double trim_threshold) const {
@@ -280,19 +282,17 @@ class BoundedQueue {
   bool closed_ = false;
 };
 
-// Reads up to `chunk_size` accepted items into `chunk`; rejected lines go to
-// chunk.read_rejects. Returns false when the source is exhausted.
-bool read_chunk(const ItemSource& source, size_t chunk_size, PipelineCounts& counts,
-                std::vector<PoolItem>& items, std::vector<PoolItem>& rejects,
-                const std::function<bool(PoolItem&)>& next) {
-  (void)source;
+// Reads up to `chunk_size` accepted items into `items`; rejected lines go to `on_rejected` as
+// they are read. Returns false when the source is exhausted.
+bool read_chunk(const ItemSource& next, const RejectSink& on_rejected, size_t chunk_size,
+                std::vector<PoolItem>& items, PipelineCounts& counts) {
   bool more = true;
   PoolItem item;
   while (items.size() < chunk_size && (more = next(item))) {
     ++counts.read;
     if (item.rejected) {
       ++counts.rejected;
-      rejects.push_back(std::move(item));
+      on_rejected(item);
     } else {
       items.push_back(std::move(item));
     }
@@ -301,18 +301,14 @@ bool read_chunk(const ItemSource& source, size_t chunk_size, PipelineCounts& cou
   return more;
 }
 
-// Hands a scored chunk to the sinks: the reader's rejects, those without tokens, the results.
-void emit_chunk(PreparedChunk& chunk, std::vector<ScoredSentence>& results, PipelineCounts& counts,
-                const ScoredSink& on_scored, const RejectSink& on_rejected) {
-  for (const PoolItem& rejected : chunk.read_rejects) on_rejected(rejected);
+// Reports the items prepare() found without tokens, in pool order.
+void reject_untokenized(const PreparedChunk& chunk, const RejectSink& on_rejected, PipelineCounts& counts) {
   for (const PoolItem& item : chunk.items) {
     if (item.rejected) {
       ++counts.rejected;
       on_rejected(item);
     }
   }
-  counts.scored += results.size();
-  for (ScoredSentence& result : results) on_scored(std::move(result));
 }
 
 PipelineCounts run_in_turn(const ItemSource& source, Annotator& annotator, double trim_threshold,
@@ -322,16 +318,16 @@ PipelineCounts run_in_turn(const ItemSource& source, Annotator& annotator, doubl
   uint64_t next_order = 0;
   bool more = true;
   while (more) {
-    std::vector<PoolItem> items, rejects;
-    more = read_chunk(source, chunk_size, counts, items, rejects, source);
-    // Rejects are reported as they are read, before the chunk is analysed.
-    for (const PoolItem& rejected : rejects) on_rejected(rejected);
+    std::vector<PoolItem> items;
+    more = read_chunk(source, on_rejected, chunk_size, items, counts);
     if (items.empty()) continue;
     PreparedChunk chunk = annotator.prepare(std::move(items), next_order);
+    reject_untokenized(chunk, on_rejected, counts);
     next_order += chunk.scorable();
     annotator.infer(chunk, counts);
     std::vector<ScoredSentence> results = annotator.score(chunk, trim_threshold);
-    emit_chunk(chunk, results, counts, on_scored, on_rejected);
+    counts.scored += results.size();
+    for (ScoredSentence& result : results) on_scored(std::move(result));
   }
   return counts;
 }
@@ -353,18 +349,33 @@ class FirstError {
   std::exception_ptr error_;
 };
 
-// Joins a thread whatever way the scope is left.
-class JoinOnExit {
+// The worker threads of one run: joined whatever way the scope is left. Leaving early (a thread
+// could not be started) first cancels the hand-over queues so that no worker waits forever.
+class Workers {
  public:
-  explicit JoinOnExit(std::thread& thread) : thread_(thread) {}
-  ~JoinOnExit() {
-    if (thread_.joinable()) thread_.join();
+  explicit Workers(std::function<void()> cancel) : cancel_(std::move(cancel)) {}
+  ~Workers() {
+    bool running = false;
+    for (std::thread& thread : threads_) running = running || thread.joinable();
+    if (running) cancel_();
+    join();
   }
-  JoinOnExit(const JoinOnExit&) = delete;
-  JoinOnExit& operator=(const JoinOnExit&) = delete;
+  Workers(const Workers&) = delete;
+  Workers& operator=(const Workers&) = delete;
+
+  template <typename Function>
+  void start(Function&& function) {
+    threads_.emplace_back(std::forward<Function>(function));
+  }
+  void join() {
+    for (std::thread& thread : threads_) {
+      if (thread.joinable()) thread.join();
+    }
+  }
 
  private:
-  std::thread& thread_;
+  std::function<void()> cancel_;
+  std::vector<std::thread> threads_;
 };
 
 PipelineCounts run_overlapped(const ItemSource& source, Annotator& annotator, double trim_threshold,
@@ -375,27 +386,37 @@ PipelineCounts run_overlapped(const ItemSource& source, Annotator& annotator, do
   BoundedQueue<PreparedChunk> prepared(1), inferred(1);
   std::mutex callback_mutex;  // the caller's callbacks never run two at once
   FirstError error;
+  std::atomic<bool> cancelled{false};
   auto stop_all = [&] {
     error.record(std::current_exception());
+    cancelled.store(true);
     prepared.cancel();
     inferred.cancel();
   };
   PipelineCounts reader_counts, model_counts, scorer_counts;
 
-  std::thread reader([&] {
+  Workers workers([&] {
+    prepared.cancel();
+    inferred.cancel();
+  });
+  workers.start([&] {  // reader: read, tokenize, batch
     try {
-      const std::function<bool(PoolItem&)> next = [&](PoolItem& item) {
+      const ItemSource next = [&](PoolItem& item) {
         std::lock_guard<std::mutex> lock(callback_mutex);
         return source(item);
+      };
+      const RejectSink reject = [&](const PoolItem& item) {
+        std::lock_guard<std::mutex> lock(callback_mutex);
+        on_rejected(item);
       };
       uint64_t next_order = 0;
       bool more = true;
       while (more) {
-        std::vector<PoolItem> items, rejects;
-        more = read_chunk(source, chunk_size, reader_counts, items, rejects, next);
-        if (items.empty() && rejects.empty()) break;
+        std::vector<PoolItem> items;
+        more = read_chunk(next, reject, chunk_size, items, reader_counts);
+        if (items.empty()) continue;
         PreparedChunk chunk = annotator.prepare(std::move(items), next_order);
-        chunk.read_rejects = std::move(rejects);
+        reject_untokenized(chunk, reject, reader_counts);
         next_order += chunk.scorable();
         if (!prepared.push(std::move(chunk))) return;  // cancelled
       }
@@ -404,34 +425,33 @@ PipelineCounts run_overlapped(const ItemSource& source, Annotator& annotator, do
       stop_all();
     }
   });
-  JoinOnExit join_reader(reader);
-
-  std::thread scorer([&] {
+  workers.start([&] {  // scorer: CRF, entities, measures, sinks
     try {
       PreparedChunk chunk;
       while (inferred.pop(chunk)) {
         std::vector<ScoredSentence> results = annotator.score(chunk, trim_threshold);
+        scorer_counts.scored += results.size();
         std::lock_guard<std::mutex> lock(callback_mutex);
-        emit_chunk(chunk, results, scorer_counts, on_scored, on_rejected);
+        for (ScoredSentence& result : results) on_scored(std::move(result));
       }
     } catch (...) {
       stop_all();
     }
   });
-  JoinOnExit join_scorer(scorer);
-
   try {
     PreparedChunk chunk;
     while (prepared.pop(chunk)) {
-      annotator.infer(chunk, model_counts);
+      // Batch by batch, so that a failure elsewhere (e.g. --strict) stops within one batch.
+      for (size_t b = 0; b < chunk.batches.size() && !cancelled.load(); ++b) {
+        annotator.infer_batch(chunk, b, model_counts);
+      }
       if (!inferred.push(std::move(chunk))) break;  // cancelled
     }
     inferred.close();
   } catch (...) {
     stop_all();
   }
-  scorer.join();
-  reader.join();
+  workers.join();
   error.rethrow_if_any();
 
   PipelineCounts counts;

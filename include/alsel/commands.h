@@ -14,10 +14,14 @@
 #include <vector>
 
 #include "alsel/labeled_data.h"
+#include "alsel/near_duplicates.h"
 #include "alsel/ner_model.h"
 #include "alsel/pipeline.h"
 #include "alsel/pool_reader.h"
+#include "alsel/progress.h"
+#include "alsel/selection_writer.h"
 #include "alsel/strategy.h"
+#include "alsel/text_offsets.h"
 
 namespace alsel {
 
@@ -29,6 +33,32 @@ struct PoolOptions {
   void validate() const;
 };
 
+// Sentences that never reach the model: already labeled, already sent, exact duplicates.
+struct ExclusionOptions {
+  std::vector<std::string> exclude;  // files of items already sent: ids, JSONL, JSON task lists
+  std::string match = "auto";        // both | id | text | auto (= text for --input-format text,
+                                     // whose ids are line numbers, else both)
+  bool exclude_labeled = true;       // also exclude every sentence of the --labeled files
+  void validate() const;
+};
+
+struct DedupeOptions {
+  std::string mode = "near";   // none | exact (same normalized text) | near (exact, then MinHash
+                               // near duplicates among the selection candidates)
+  NearDuplicateConfig near;    // threshold, n-gram size, signature length
+  int candidate_factor = 4;    // near: candidates kept while scoring = k x factor (>= 1); more
+                               // are fetched in a refill pass when too many are suppressed
+  void validate() const;
+};
+
+// What a run writes besides the batch.
+struct RunOutputs {
+  std::string manifest;        // run manifest; empty = OUT.manifest.json (none for stdout)
+  bool write_manifest = true;  // false: --no-manifest
+  std::string report;          // self-contained HTML report; empty = none
+  std::string dropped;         // JSONL of every excluded / duplicate / suppressed sentence
+};
+
 struct SelectConfig {
   ModelOptions model;
   InferenceConfig inference;
@@ -36,8 +66,17 @@ struct SelectConfig {
   std::string strategy = "ltp";          // registered strategy name (`alsel strategies`)
   StrategyOptions strategy_options;
   int k = 100;                           // sentences to select (fewer if the pool is smaller)
-  std::string out = "-";                 // JSONL, best first; "-" = stdout
-  std::vector<std::string> labeled;      // BIO or doccano files: known entities (ltp-unk)
+  std::string out = "-";                 // the batch, best first; "-" = stdout
+  std::vector<std::string> labeled;      // BIO or doccano files: known entities (ltp-unk), and
+                                         // sentences excluded from the selection
+  ExclusionOptions exclusion;
+  DedupeOptions dedupe;
+  std::string format = "jsonl";          // jsonl | doccano | label-studio (selection_writer.h)
+  WriterOptions writer;                  // offsets unit, Label Studio names, model_version
+                                         // (empty = MODEL_NAME@SHA256[:12]); strategy is set
+  RunOutputs outputs;
+  ProgressConfig progress;
+  std::vector<std::string> arguments;    // the command line, recorded in the manifest
   void validate() const;
 };
 
@@ -48,6 +87,22 @@ struct ScoreConfig {
   double trim_threshold = kDefaultTrimThreshold;  // for the `trimmed` measure
   std::string out = "-";                          // JSONL in pool order; "-" = stdout
   std::vector<std::string> labeled;               // known entities for unknown_entities
+  RunOutputs outputs;                             // manifest (report and dropped unused)
+  ProgressConfig progress;
+  std::vector<std::string> arguments;             // the command line, for the manifest
+  void validate() const;
+};
+
+// `alsel convert`: labeled data between BIO/CoNLL, doccano JSONL and Label Studio exports.
+struct ConvertConfig {
+  std::vector<std::string> inputs;   // files, read in order
+  std::string from = "auto";         // auto | bio | doccano | label-studio
+  std::string to = "doccano";        // doccano | bio
+  std::string out = "-";
+  OffsetUnit offset_unit = OffsetUnit::kCodePoint;  // unit of doccano / Label Studio offsets
+  std::string bio_tokens = "auto";   // to bio: char (one token per character), whitespace
+                                     // (tokens between spaces), or auto (char unless the text
+                                     // has spaces); tokens are always split at entity edges
   void validate() const;
 };
 
@@ -67,9 +122,21 @@ struct InfoConfig {
 };
 
 struct RunSummary {
-  PipelineCounts counts;
+  PipelineCounts counts;          // counts.read covers every non-blank pool line, dropped included
+  size_t excluded_labeled = 0;    // dropped: already labeled
+  size_t excluded_sent = 0;       // dropped: already sent for annotation (--exclude)
+  size_t exact_duplicates = 0;    // dropped: same normalized text as an earlier sentence
+  size_t near_duplicates = 0;     // selection candidates suppressed as near duplicates
+  size_t refill_passes = 0;       // extra passes fetching candidates after suppressions
   size_t selected = 0;
   double seconds = 0;
+  std::string manifest;           // path of the manifest written, empty if none
+};
+
+struct ConvertSummary {
+  size_t sentences = 0;
+  size_t entities = 0;
+  size_t skipped = 0;  // Label Studio tasks without a usable annotation
 };
 
 RunSummary run_select(const SelectConfig& config);
@@ -77,6 +144,7 @@ RunSummary run_score(const ScoreConfig& config);
 // Returns the overall entity F1 in percent.
 double run_eval(const EvalConfig& config);
 void run_info(const InfoConfig& config, std::ostream& out);
+ConvertSummary run_convert(const ConvertConfig& config);
 void print_strategies(std::ostream& out);
 
 }  // namespace alsel

@@ -89,8 +89,6 @@ struct PreparedSentence {
 // those whose text has no tokens as rejected (with a reason) and leaves their sentence empty.
 struct PreparedChunk {
   uint64_t first_order = 0;               // ScoredSentence::order of the first scored item
-  std::vector<PoolItem> read_rejects;     // lines the reader rejected while this chunk was read,
-                                          // reported before the chunk's results (run_pipeline)
   std::vector<PoolItem> items;            // accepted items, in pool order
   std::vector<PreparedSentence> sentences;  // parallel to items
   std::vector<ForwardBatch> batches;      // length-sorted, packed by InferenceConfig::batch_tokens
@@ -116,6 +114,8 @@ class Annotator {
   // runs every batch of `chunk` through the model and fills each sentence's word_emissions.
   // Adds the windows and batches run to `counts`.
   void infer(PreparedChunk& chunk, PipelineCounts& counts);
+  // One batch of infer(): chunk.batches[batch_index] (throws std::out_of_range past the end).
+  void infer_batch(PreparedChunk& chunk, size_t batch_index, PipelineCounts& counts);
   // Stage 3, thread-safe: probabilities, best path, entities and measures of every item not
   // flagged rejected, in the chunk's order; consumes the chunk's texts and encodings.
   std::vector<ScoredSentence> score(PreparedChunk& chunk, double trim_threshold) const;
@@ -134,15 +134,17 @@ using ScoredSink = std::function<void(ScoredSentence&&)>;
 using RejectSink = std::function<void(const PoolItem&)>;
 using ItemSource = std::function<bool(PoolItem&)>;
 
-// Streams every item of `source` through the annotator. Each item ends in exactly one sink;
-// scored sentences arrive in pool order, and a chunk's rejects (in pool order: the reader's,
-// then those without tokens) arrive just before that chunk's scored sentences.
+// Streams every item of `source` through the annotator. Each item ends in exactly one sink.
+// Scored sentences arrive in pool order. Rejects arrive in pool order per chunk (the reader's as
+// they are read, then the chunk's texts without tokens once it is tokenized), before that
+// chunk's scored sentences, so --strict stops at the first bad line without waiting for the model.
 //
-// Threads (config().overlap): `source` is called on a reader thread and the sinks on a scorer
-// thread, but never two callbacks at once (one mutex serializes them), so callbacks may share
-// state without locks of their own. The forward passes run on the calling thread. An exception
-// from any stage or callback stops every thread (a reader blocked in `source` is waited for)
-// and is rethrown here, unchanged, after all threads have ended.
+// Threads (config().overlap): `source` and `on_rejected` are called on a reader thread and
+// `on_scored` on a scorer thread, but never two callbacks at once (one mutex serializes them),
+// so callbacks may share state without locks of their own. The forward passes run on the
+// calling thread. An exception from any stage or callback stops every thread and is rethrown
+// here, unchanged, once all of them have ended (a reader blocked inside `source`, e.g. on a
+// silent stdin, is waited for).
 PipelineCounts run_pipeline(const ItemSource& source, Annotator& annotator, double trim_threshold,
                             const ScoredSink& on_scored, const RejectSink& on_rejected);
 

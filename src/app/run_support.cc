@@ -1,8 +1,13 @@
 #include "run_support.h"
 
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 
+#include <iostream>
+
 #include "alsel/errors.h"
+#include "alsel/selection_writer.h"
 
 namespace alsel {
 
@@ -44,33 +49,106 @@ void RejectHandler::commit() {
 }
 
 nlohmann::ordered_json entities_json(const std::vector<EntitySpan>& entities) {
-  nlohmann::ordered_json list = nlohmann::ordered_json::array();
-  for (const EntitySpan& entity : entities) {
-    list.push_back({{"start", entity.start},
-                    {"end", entity.end},
-                    {"label", entity.label},
-                    {"text", entity.text},
-                    {"confidence", entity.confidence}});
-  }
-  return list;
+  return entities_to_json(entities, nullptr);
 }
 
 void add_measures_json(const Measures& measures, nlohmann::ordered_json& out) {
-  out["nlc"] = measures.nlc;
-  out["trimmed"] = measures.trimmed;
-  out["mnlp"] = measures.mnlp;
-  out["entropy"] = measures.entropy;
-  out["ltp"] = measures.ltp;
-  out["unknown_entities"] = measures.unknown_entities;
+  add_measures_to_json(measures, out);
 }
 
 void log_summary(const char* command, const RunSummary& summary) {
   const PipelineCounts& counts = summary.counts;
   const double rate = summary.seconds > 0 ? counts.scored / summary.seconds : 0.0;
+  std::string extra;
+  if (std::string(command) == "select") {
+    extra = ", excluded " + std::to_string(summary.excluded_labeled + summary.excluded_sent) + " (labeled " +
+            std::to_string(summary.excluded_labeled) + ", sent " + std::to_string(summary.excluded_sent) +
+            "), duplicates " + std::to_string(summary.exact_duplicates + summary.near_duplicates) + " (exact " +
+            std::to_string(summary.exact_duplicates) + ", near " + std::to_string(summary.near_duplicates) +
+            "), selected " + std::to_string(summary.selected);
+  }
   spdlog::info("{}: read {}, scored {}, rejected {}{} in {:.1f}s ({:.0f} sentences/s)", command, counts.read,
-               counts.scored, counts.rejected,
-               std::string(command) == "select" ? ", selected " + std::to_string(summary.selected) : "",
-               summary.seconds, rate);
+               counts.scored, counts.rejected, extra, summary.seconds, rate);
+}
+
+void MeasureSums::add(const Measures& measures) {
+  ++count;
+  nlc += measures.nlc;
+  trimmed += measures.trimmed;
+  mnlp += measures.mnlp;
+  entropy += measures.entropy;
+  ltp += measures.ltp;
+  unknown_entities += measures.unknown_entities;
+}
+
+nlohmann::ordered_json MeasureSums::means_json() const {
+  nlohmann::ordered_json means;
+  const auto mean = [&](double sum) {
+    return count == 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(sum / static_cast<double>(count));
+  };
+  means["nlc"] = mean(nlc);
+  means["trimmed"] = mean(trimmed);
+  means["mnlp"] = mean(mnlp);
+  means["entropy"] = mean(entropy);
+  means["ltp"] = mean(ltp);
+  means["unknown_entities"] = mean(unknown_entities);
+  return means;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::vector<FileFingerprint> fingerprint_files(const std::vector<std::string>& paths) {
+  std::vector<FileFingerprint> fingerprints;
+  for (const std::string& path : paths) fingerprints.push_back(fingerprint_file(path));
+  return fingerprints;
+}
+
+uint64_t total_lines(const std::vector<FileFingerprint>& fingerprints) {
+  uint64_t total = 0;
+  for (const FileFingerprint& fingerprint : fingerprints) {
+    if (fingerprint.sha256.empty()) return 0;  // stdin: unknown
+    total += fingerprint.lines;
+  }
+  return total;
+}
+
+nlohmann::ordered_json fingerprints_json(const std::vector<FileFingerprint>& fingerprints) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const FileFingerprint& fingerprint : fingerprints) list.push_back(fingerprint_json(fingerprint));
+  return list;
+}
+
+nlohmann::ordered_json model_json(const ModelOptions& options, const NerModel& model,
+                                  const FileFingerprint& file) {
+  const ModelMetadata& meta = model.metadata();
+  nlohmann::ordered_json out;
+  out["path"] = options.path;
+  out["bytes"] = file.bytes;
+  out["sha256"] = file.sha256;
+  out["name"] = meta.name;
+  out["labels"] = meta.labels;
+  out["max_len"] = meta.max_len;
+  out["crf"] = meta.has_crf;
+  out["parameters"] = model.parameter_count();
+  out["device"] = model.device();
+  out["meta"] = meta.meta;
+  return out;
+}
+
+std::unique_ptr<ProgressMeter> make_progress(const ProgressConfig& config, uint64_t total_lines) {
+  ProgressConfig resolved = config;
+  resolved.mode = spdlog::default_logger()->level() > spdlog::level::info
+                      ? ProgressMode::kNone
+                      : ProgressMeter::resolve(config.mode, isatty(STDERR_FILENO) == 1);
+  return std::make_unique<ProgressMeter>(resolved, total_lines, std::cerr,
+                                         [](const std::string& line) { spdlog::info("{}", line); });
+}
+
+std::string manifest_path(const RunOutputs& outputs, const std::string& out) {
+  if (!outputs.write_manifest) return {};
+  return outputs.manifest.empty() ? default_manifest_path(out) : outputs.manifest;
 }
 
 }  // namespace alsel

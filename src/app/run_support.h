@@ -1,6 +1,7 @@
 // Pieces shared by the subcommand implementations (private to src/).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +12,8 @@
 
 #include "alsel/atomic_file.h"
 #include "alsel/commands.h"
+#include "alsel/manifest.h"
+#include "alsel/progress.h"
 
 namespace alsel {
 
@@ -35,5 +38,33 @@ class RejectHandler {
 nlohmann::ordered_json entities_json(const std::vector<EntitySpan>& entities);
 void add_measures_json(const Measures& measures, nlohmann::ordered_json& out);
 void log_summary(const char* command, const RunSummary& summary);
+
+// Running sums of the raw measures, for their pool means in the manifest.
+struct MeasureSums {
+  size_t count = 0;
+  double nlc = 0, trimmed = 0, mnlp = 0, entropy = 0, ltp = 0, unknown_entities = 0;
+  void add(const Measures& measures);
+  // {"nlc", "trimmed", "mnlp", "entropy", "ltp", "unknown_entities"}: means, null when empty.
+  nlohmann::ordered_json means_json() const;
+};
+
+// Seconds since `start` on the steady clock.
+double seconds_since(std::chrono::steady_clock::time_point start);
+
+// Fingerprints (size, lines, SHA-256) of each file; "-" gives only the path.
+std::vector<FileFingerprint> fingerprint_files(const std::vector<std::string>& paths);
+// Sum of the line counts (0 when a file is stdin: the total is then unknown).
+uint64_t total_lines(const std::vector<FileFingerprint>& fingerprints);
+nlohmann::ordered_json fingerprints_json(const std::vector<FileFingerprint>& fingerprints);
+
+// {"path", "bytes", "sha256", "name", "labels", "max_len", "crf", "meta"} of a loaded model.
+nlohmann::ordered_json model_json(const ModelOptions& options, const NerModel& model,
+                                  const FileFingerprint& file);
+
+// The progress meter of a run: -q silences it, auto picks the terminal line or log lines.
+std::unique_ptr<ProgressMeter> make_progress(const ProgressConfig& config, uint64_t total_lines);
+
+// Where the manifest of an output goes: --manifest, else OUT.manifest.json; empty = none.
+std::string manifest_path(const RunOutputs& outputs, const std::string& out);
 
 }  // namespace alsel

@@ -1,10 +1,12 @@
 #include <chrono>
+#include <iterator>
 
 #include <spdlog/spdlog.h>
 
 #include "alsel/atomic_file.h"
 #include "alsel/commands.h"
 #include "alsel/errors.h"
+#include "alsel/score_summary.h"
 #include "run_support.h"
 
 namespace alsel {
@@ -17,21 +19,46 @@ void ScoreConfig::validate() const {
   options.trim_threshold = trim_threshold;
   options.validate();
   if (out.empty()) throw UsageError("--out is empty");
+  progress.validate();
+  if (!outputs.write_manifest && !outputs.manifest.empty()) {
+    throw UsageError("--manifest and --no-manifest contradict each other");
+  }
 }
 
 RunSummary run_score(const ScoreConfig& config) {
   config.validate();
   const auto started = std::chrono::steady_clock::now();
+  const auto started_wall = std::chrono::system_clock::now();
+  nlohmann::ordered_json timings;
+  PoolReader reader(config.pool.paths, config.pool.reader);  // checks the pool files first
+  auto phase = std::chrono::steady_clock::now();
+  const std::vector<FileFingerprint> pool_files = fingerprint_files(config.pool.paths);
+  const std::vector<FileFingerprint> labeled_files = fingerprint_files(config.labeled);
+  timings["fingerprints"] = seconds_since(phase);
+
+  phase = std::chrono::steady_clock::now();
   std::unique_ptr<NerModel> model = load_model_logged(config.model);
+  const FileFingerprint model_file = fingerprint_file(config.model.path);
   const std::unordered_set<std::string> known = load_known_entities(config.labeled, true);
   Annotator annotator(*model, config.inference, config.labeled.empty() ? nullptr : &known);
+  timings["model_load"] = seconds_since(phase);
 
-  PoolReader reader(config.pool.paths, config.pool.reader);
+  phase = std::chrono::steady_clock::now();
   RejectHandler rejects(config.pool);
   AtomicOutputFile out(config.out);
+  std::unique_ptr<ProgressMeter> progress = make_progress(config.progress, total_lines(pool_files));
+  // Distribution of each raw measure over the pool.
+  const char* const measure_names[] = {"nlc", "trimmed", "mnlp", "entropy", "ltp"};
+  std::vector<ScoreSummary> distributions(std::size(measure_names));
+  size_t scored = 0;
   RunSummary summary;
   summary.counts = run_pipeline(
-      [&](PoolItem& item) { return reader.next(item); }, annotator, config.trim_threshold,
+      [&](PoolItem& item) {
+        const bool more = reader.next(item);
+        progress->update(reader.lines_read(), scored);
+        return more;
+      },
+      annotator, config.trim_threshold,
       [&](ScoredSentence&& sentence) {
         nlohmann::ordered_json line;
         line["id"] = sentence.analysis.id;
@@ -39,11 +66,54 @@ RunSummary run_score(const ScoreConfig& config) {
         line["num_words"] = sentence.analysis.num_words;
         line["entities"] = entities_json(sentence.analysis.entities);
         out.stream() << line.dump() << '\n';
+        const Measures& m = sentence.measures;
+        const double values[] = {m.nlc, m.trimmed, m.mnlp, m.entropy, m.ltp};
+        for (size_t i = 0; i < distributions.size(); ++i) distributions[i].add(values[i]);
+        progress->update(reader.lines_read(), ++scored);
       },
       [&](const PoolItem& item) { rejects(item); });
+  progress->finish();
+  timings["scoring"] = seconds_since(phase);
+  phase = std::chrono::steady_clock::now();
   rejects.commit();
   out.commit();
-  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  timings["writing"] = seconds_since(phase);
+  summary.seconds = seconds_since(started);
+  timings["total"] = summary.seconds;
+
+  summary.manifest = manifest_path(config.outputs, config.out);
+  if (!summary.manifest.empty()) {
+    nlohmann::ordered_json manifest;
+    manifest["alsel_version"] = ALSEL_VERSION;
+    manifest["command"] = "score";
+    manifest["arguments"] = config.arguments;
+    manifest["started_at"] = utc_timestamp(started_wall);
+    manifest["finished_at"] = utc_timestamp(std::chrono::system_clock::now());
+    manifest["model"] = model_json(config.model, *model, model_file);
+    manifest["pool"] = fingerprints_json(pool_files);
+    manifest["labeled"] = fingerprints_json(labeled_files);
+    nlohmann::ordered_json settings;
+    settings["trim_threshold"] = config.trim_threshold;
+    settings["inference"] = config.inference.to_string();
+    manifest["settings"] = settings;
+    manifest["counts"] = {{"read", summary.counts.read},
+                          {"scored", summary.counts.scored},
+                          {"rejected", summary.counts.rejected},
+                          {"windows", summary.counts.windows},
+                          {"batches", summary.counts.batches}};
+    manifest["timings_seconds"] = timings;
+    nlohmann::ordered_json measures;
+    for (size_t i = 0; i < distributions.size(); ++i) measures[measure_names[i]] = distributions[i].to_json();
+    manifest["measure_distributions"] = measures;
+    nlohmann::ordered_json outputs;
+    outputs["out"] = config.out == "-" ? nlohmann::ordered_json(nullptr)
+                                       : fingerprint_json(fingerprint_file(config.out));
+    outputs["rejects"] = config.pool.rejects_path.empty() || config.pool.rejects_path == "-"
+                             ? nlohmann::ordered_json(nullptr)
+                             : fingerprint_json(fingerprint_file(config.pool.rejects_path));
+    manifest["outputs"] = outputs;
+    write_file_atomically(summary.manifest, manifest.dump(2) + "\n");
+  }
   log_summary("score", summary);
   return summary;
 }

@@ -1,10 +1,17 @@
+#include <algorithm>
 #include <chrono>
+#include <numeric>
+#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
 #include "alsel/atomic_file.h"
 #include "alsel/commands.h"
 #include "alsel/errors.h"
+#include "alsel/html_report.h"
+#include "alsel/near_duplicate_suppressor.h"
+#include "alsel/pool_filter.h"
+#include "alsel/score_summary.h"
 #include "alsel/selector.h"
 #include "run_support.h"
 
@@ -15,56 +22,389 @@ void PoolOptions::validate() const {
   reader.validate();
 }
 
+void ExclusionOptions::validate() const {
+  if (match != "auto") parse_exclusion_match(match);
+}
+
+void DedupeOptions::validate() const {
+  if (mode != "none" && mode != "exact" && mode != "near") {
+    throw UsageError("--dedupe must be none, exact or near, got '" + mode + "'");
+  }
+  near.validate();
+  if (candidate_factor < 1) {
+    throw UsageError("--candidate-factor must be >= 1, got " + std::to_string(candidate_factor));
+  }
+}
+
 void SelectConfig::validate() const {
   model.validate();
   inference.validate();
   pool.validate();
   strategy_options.validate();
+  exclusion.validate();
+  dedupe.validate();
+  writer.validate();
+  progress.validate();
   if (k < 0) throw UsageError("-k must be >= 0, got " + std::to_string(k));
   if (out.empty()) throw UsageError("--out is empty");
+  const std::vector<std::string> formats = selection_format_names();
+  if (std::find(formats.begin(), formats.end(), format) == formats.end()) {
+    std::string names;
+    for (const std::string& name : formats) names += (names.empty() ? "" : ", ") + name;
+    throw UsageError("unknown output format '" + format + "' (valid: " + names + ")");
+  }
+  if (!outputs.write_manifest && !outputs.manifest.empty()) {
+    throw UsageError("--manifest and --no-manifest contradict each other");
+  }
 }
+
+namespace {
+
+// One entry per scored sentence, indexed by its pool order: enough to rank the whole pool again
+// and find the sentences of a refill pass (16 bytes per sentence).
+struct RankEntry {
+  double score;
+  uint64_t id_hash;
+};
+
+// Writes the --dropped file: one JSONL line per sentence kept from the batch, with the reason.
+class DroppedLog {
+ public:
+  explicit DroppedLog(const std::string& path) {
+    if (!path.empty()) file_.emplace(path);
+  }
+  void filtered(const PoolItem& item, const FilterDecision& decision) {
+    spdlog::debug("{}:{}: id {}: {}", item.file, item.line, item.id, describe(decision));
+    if (!file_) return;
+    nlohmann::ordered_json line;
+    line["id"] = item.id;
+    line["reason"] = verdict_name(decision.verdict);
+    if (decision.verdict != FilterVerdict::kDuplicate) {
+      line["matched_by"] = decision.matched == ExclusionReason::kSameId ? "id" : "text";
+    }
+    line["file"] = item.file;
+    line["line"] = item.line;
+    file_->stream() << line.dump() << '\n';
+  }
+  void suppressed(const Suppression& suppression) {
+    spdlog::debug("{}:{}: id {}: near duplicate of {} (similarity {:.2f})", suppression.file, suppression.line,
+                  suppression.id, suppression.duplicate_of, suppression.similarity);
+    if (!file_) return;
+    nlohmann::ordered_json line;
+    line["id"] = suppression.id;
+    line["reason"] = "near-duplicate";
+    line["duplicate_of"] = suppression.duplicate_of;
+    line["similarity"] = suppression.similarity;
+    line["score"] = suppression.score;
+    line["file"] = suppression.file;
+    line["line"] = suppression.line;
+    file_->stream() << line.dump() << '\n';
+  }
+  void commit() {
+    if (file_) file_->commit();
+  }
+
+ private:
+  std::optional<AtomicOutputFile> file_;
+};
+
+bool reads_stdin(const std::vector<std::string>& paths) {
+  return std::find(paths.begin(), paths.end(), "-") != paths.end();
+}
+
+std::string format_fixed(double value, int precision) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", precision, value);
+  return buffer;
+}
+
+}  // namespace
 
 RunSummary run_select(const SelectConfig& config) {
   config.validate();
   const auto started = std::chrono::steady_clock::now();
+  const auto started_wall = std::chrono::system_clock::now();
+  nlohmann::ordered_json timings;
   std::unique_ptr<Strategy> strategy = make_strategy(config.strategy, config.strategy_options);
-  spdlog::info("strategy {} ({}), k={}", strategy->name(), config.strategy_options.to_string(), config.k);
+  const bool near = config.dedupe.mode == "near";
+  spdlog::info("strategy {} ({}), k={}, dedupe {}", strategy->name(), config.strategy_options.to_string(),
+               config.k, near ? "near (" + config.dedupe.near.to_string() + ")" : config.dedupe.mode);
+
+  // The reader checks the pool files before anything else; their fingerprints (one read) give
+  // the progress meter its total line count.
+  PoolReader reader(config.pool.paths, config.pool.reader);
+  auto phase = std::chrono::steady_clock::now();
+  const std::vector<FileFingerprint> pool_files = fingerprint_files(config.pool.paths);
+  const std::vector<FileFingerprint> labeled_files = fingerprint_files(config.labeled);
+  const std::vector<FileFingerprint> exclude_files = fingerprint_files(config.exclusion.exclude);
+  timings["fingerprints"] = seconds_since(phase);
+
+  // Exclusions.
+  phase = std::chrono::steady_clock::now();
+  const ExclusionMatch match =
+      config.exclusion.match != "auto"                     ? parse_exclusion_match(config.exclusion.match)
+      : config.pool.reader.format == InputFormat::kText ? ExclusionMatch::kText
+                                                           : ExclusionMatch::kIdOrText;
+  ExclusionSet labeled_set(match), sent_set(match);
+  if (config.exclusion.exclude_labeled) {
+    for (const std::string& path : config.labeled) labeled_set.add_labeled_file(path);
+  }
+  size_t sent_entries = 0;
+  for (const std::string& path : config.exclusion.exclude) {
+    sent_entries += sent_set.add_exclude_file(path, config.pool.reader.id_field, config.pool.reader.text_field);
+  }
+  if (!config.labeled.empty() || !config.exclusion.exclude.empty()) {
+    spdlog::info("exclusions (match {}): {} labeled ids, {} labeled texts; {} sent entries ({} ids, {} texts)",
+                 exclusion_match_name(match), labeled_set.id_count(), labeled_set.text_count(), sent_entries,
+                 sent_set.id_count(), sent_set.text_count());
+  }
+  timings["exclusions"] = seconds_since(phase);
+
+  phase = std::chrono::steady_clock::now();
   std::unique_ptr<NerModel> model = load_model_logged(config.model);
+  const FileFingerprint model_file = fingerprint_file(config.model.path);
   const std::unordered_set<std::string> known =
       load_known_entities(config.labeled, strategy->name() == "ltp-unk");
   Annotator annotator(*model, config.inference, config.labeled.empty() ? nullptr : &known);
+  timings["model_load"] = seconds_since(phase);
 
-  PoolReader reader(config.pool.paths, config.pool.reader);
+  // Pass 1: read, filter, score everything, keep the best candidates.
+  phase = std::chrono::steady_clock::now();
   RejectHandler rejects(config.pool);
-  TopKSelector top(static_cast<size_t>(config.k));
+  DroppedLog dropped(config.outputs.dropped);
+  PoolFilter filter(&labeled_set, &sent_set, config.dedupe.mode != "none");
+  const size_t k = static_cast<size_t>(config.k);
+  const size_t factor = static_cast<size_t>(config.dedupe.candidate_factor);
+  TopKSelector top(near ? k * factor : k);
+  std::vector<RankEntry> ranking;
+  ScoreSummary pool_scores;
+  MeasureSums measure_sums;
+  std::unique_ptr<ProgressMeter> progress = make_progress(config.progress, total_lines(pool_files));
+  size_t scored = 0;
   RunSummary summary;
   summary.counts = run_pipeline(
-      [&](PoolItem& item) { return reader.next(item); }, annotator,
-      config.strategy_options.trim_threshold,
+      [&](PoolItem& item) {
+        while (reader.next(item)) {
+          progress->update(reader.lines_read(), scored);
+          if (item.rejected) return true;
+          const FilterDecision decision = filter.check(item.id, item.text);
+          if (decision.verdict == FilterVerdict::kKeep) return true;
+          dropped.filtered(item, decision);
+        }
+        return false;
+      },
+      annotator, config.strategy_options.trim_threshold,
       [&](ScoredSentence&& sentence) {
-        top.offer(strategy->score(sentence.analysis, sentence.measures), std::move(sentence));
+        const double score = strategy->score(sentence.analysis, sentence.measures);
+        pool_scores.add(score);
+        measure_sums.add(sentence.measures);
+        if (near) ranking.push_back(RankEntry{score, hash_id(sentence.analysis.id)});
+        top.offer(score, std::move(sentence));
+        progress->update(reader.lines_read(), ++scored);
       },
       [&](const PoolItem& item) { rejects(item); });
+  progress->finish();
+  const PoolFilterCounts& filtered = filter.counts();
+  summary.counts.read += filtered.excluded() + filtered.duplicates;  // read, but never scored
+  summary.excluded_labeled = filtered.labeled;
+  summary.excluded_sent = filtered.sent;
+  summary.exact_duplicates = filtered.duplicates;
+  timings["scoring"] = seconds_since(phase);
 
-  std::vector<Selected> selected = top.take();
+  // Near duplicates: greedy in rank order over the candidates; refill passes fetch the next
+  // candidates of the full ranking (recomputing only those) while the batch is short.
+  phase = std::chrono::steady_clock::now();
+  std::vector<Selected> selected;
+  double refill_seconds = 0;
+  if (!near) {
+    selected = top.take();
+  } else {
+    NearDuplicateSuppressor suppressor(k, config.dedupe.near);
+    std::vector<Selected> candidates = top.take();
+    size_t consumed = candidates.size();  // ranking positions offered so far
+    for (Selected& candidate : candidates) {
+      if (suppressor.full()) break;
+      suppressor.offer(std::move(candidate));
+    }
+    std::vector<uint32_t> order;  // pool orders, best first; built on the first refill
+    while (!suppressor.full() && consumed < ranking.size()) {
+      if (reads_stdin(config.pool.paths)) {
+        spdlog::warn("{} near duplicates suppressed and the pool (stdin) cannot be read again: {} of {} "
+                     "selected; raise --candidate-factor (now {})",
+                     suppressor.suppressed().size(), suppressor.accepted(), k, factor);
+        break;
+      }
+      const auto refill_started = std::chrono::steady_clock::now();
+      if (order.empty()) {
+        order.resize(ranking.size());
+        std::iota(order.begin(), order.end(), 0u);
+        std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+          return TopKSelector::ranks_before(ranking[a].score, a, ranking[b].score, b);
+        });
+      }
+      const size_t batch = std::min((k - suppressor.accepted()) * factor, ranking.size() - consumed);
+      std::unordered_map<uint64_t, uint32_t> wanted;  // id hash -> pool order
+      for (size_t i = consumed; i < consumed + batch; ++i) wanted.emplace(ranking[order[i]].id_hash, order[i]);
+      spdlog::info("refill pass {}: {} near duplicates suppressed, scoring the next {} candidates again",
+                   summary.refill_passes + 1, suppressor.suppressed().size(), batch);
+      PoolReader again(config.pool.paths, config.pool.reader);
+      std::vector<Selected> refill;
+      run_pipeline(
+          [&](PoolItem& item) {
+            while (again.next(item)) {
+              if (!item.rejected && wanted.count(hash_id(item.id)) != 0) return true;
+            }
+            return false;
+          },
+          annotator, config.strategy_options.trim_threshold,
+          [&](ScoredSentence&& sentence) {
+            const auto found = wanted.find(hash_id(sentence.analysis.id));
+            if (found == wanted.end()) return;
+            sentence.order = found->second;  // pass 1's order and score, so that ranks agree
+            refill.push_back(Selected{ranking[found->second].score, std::move(sentence)});
+          },
+          [](const PoolItem&) {});
+      if (refill.size() != batch) {
+        spdlog::warn("refill pass found {} of {} candidates: the pool changed since the first pass",
+                     refill.size(), batch);
+      }
+      std::sort(refill.begin(), refill.end(), [](const Selected& a, const Selected& b) {
+        return TopKSelector::ranks_before(a.score, a.sentence.order, b.score, b.sentence.order);
+      });
+      for (Selected& candidate : refill) {
+        if (suppressor.full()) break;
+        suppressor.offer(std::move(candidate));
+      }
+      consumed += batch;
+      ++summary.refill_passes;
+      refill_seconds += seconds_since(refill_started);
+    }
+    for (const Suppression& suppression : suppressor.suppressed()) dropped.suppressed(suppression);
+    summary.near_duplicates = suppressor.suppressed().size();
+    selected = suppressor.take();
+  }
+  timings["deduplication"] = seconds_since(phase) - refill_seconds;
+  timings["refill"] = refill_seconds;
+
+  // Outputs.
+  phase = std::chrono::steady_clock::now();
+  WriterOptions writer_options = config.writer;
+  writer_options.strategy = strategy->name();
+  if (writer_options.model_version.empty()) {
+    writer_options.model_version = model->metadata().name + "@" + model_file.sha256.substr(0, 12);
+  }
   AtomicOutputFile out(config.out);
+  std::unique_ptr<SelectionWriter> writer = make_selection_writer(config.format, writer_options, out.stream());
   int rank = 0;
-  for (const Selected& item : selected) {
-    const ScoredSentence& sentence = item.sentence;
-    nlohmann::ordered_json line;
-    line["id"] = sentence.analysis.id;
-    line["text"] = sentence.text;
-    line["rank"] = ++rank;
-    line["score"] = item.score;
-    line["strategy"] = strategy->name();
-    add_measures_json(sentence.measures, line);
-    line["entities"] = entities_json(sentence.analysis.entities);
-    out.stream() << line.dump() << '\n';
+  for (const Selected& item : selected) writer->write(item, ++rank);
+  writer->finish();
+  summary.selected = selected.size();
+
+  const double cutoff = selected.empty() ? std::numeric_limits<double>::quiet_NaN() : selected.back().score;
+  std::optional<AtomicOutputFile> report;
+  if (!config.outputs.report.empty()) {
+    ReportInput input;
+    input.title = "alsel select: " + std::to_string(selected.size()) + " sentences by " + strategy->name();
+    input.facts = {
+        {"generated", utc_timestamp(started_wall)},
+        {"model", writer_options.model_version + " (" + config.model.path + ")"},
+        {"pool", std::to_string(config.pool.paths.size()) + " file(s): " + config.pool.paths.front() +
+                     (config.pool.paths.size() > 1 ? ", ..." : "")},
+        {"strategy", strategy->name() + " (" + strategy->definition() + ")"},
+        {"counts", "read " + std::to_string(summary.counts.read) + ", scored " +
+                       std::to_string(summary.counts.scored) + ", rejected " +
+                       std::to_string(summary.counts.rejected) + ", excluded " +
+                       std::to_string(filtered.excluded()) + ", duplicates " +
+                       std::to_string(summary.exact_duplicates) + " exact + " +
+                       std::to_string(summary.near_duplicates) + " near, selected " +
+                       std::to_string(selected.size())},
+        {"pool scores", "min " + format_fixed(pool_scores.min(), 4) + ", mean " +
+                            format_fixed(pool_scores.mean(), 4) + ", median " +
+                            format_fixed(pool_scores.quantile(0.5), 4) + ", p90 " +
+                            format_fixed(pool_scores.quantile(0.9), 4) + ", max " +
+                            format_fixed(pool_scores.max(), 4)},
+    };
+    input.histogram = pool_scores.histogram(40);
+    input.cutoff = cutoff;
+    rank = 0;
+    for (const Selected& item : selected) input.sentences.push_back(make_report_sentence(item, ++rank));
+    report.emplace(config.outputs.report);
+    report->stream() << render_html_report(input);
   }
   rejects.commit();
+  dropped.commit();
+  if (report) report->commit();
   out.commit();
-  summary.selected = selected.size();
-  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  timings["writing"] = seconds_since(phase);
+  summary.seconds = seconds_since(started);
+  timings["total"] = summary.seconds;
+
+  summary.manifest = manifest_path(config.outputs, config.out);
+  if (!summary.manifest.empty()) {
+    nlohmann::ordered_json manifest;
+    manifest["alsel_version"] = ALSEL_VERSION;
+    manifest["command"] = "select";
+    manifest["arguments"] = config.arguments;
+    manifest["started_at"] = utc_timestamp(started_wall);
+    manifest["finished_at"] = utc_timestamp(std::chrono::system_clock::now());
+    manifest["model"] = model_json(config.model, *model, model_file);
+    manifest["pool"] = fingerprints_json(pool_files);
+    manifest["labeled"] = fingerprints_json(labeled_files);
+    manifest["exclude"] = fingerprints_json(exclude_files);
+    manifest["seed"] = config.strategy_options.seed;
+    nlohmann::ordered_json settings;
+    settings["strategy"] = strategy->name();
+    settings["strategy_options"] = config.strategy_options.to_string();
+    settings["k"] = config.k;
+    settings["dedupe"] = config.dedupe.mode;
+    if (near) {
+      settings["near_threshold"] = config.dedupe.near.threshold;
+      settings["ngram"] = config.dedupe.near.ngram;
+      settings["minhash_hashes"] = config.dedupe.near.num_hashes;
+      settings["candidate_factor"] = config.dedupe.candidate_factor;
+    }
+    settings["exclusion_match"] = exclusion_match_name(match);
+    settings["format"] = config.format;
+    settings["offset_unit"] = offset_unit_name(config.writer.offset_unit);
+    settings["inference"] = config.inference.to_string();
+    manifest["settings"] = settings;
+    nlohmann::ordered_json counts;
+    counts["read"] = summary.counts.read;
+    counts["scored"] = summary.counts.scored;
+    counts["rejected"] = summary.counts.rejected;
+    counts["excluded"] = filtered.excluded();
+    counts["excluded_labeled"] = filtered.labeled;
+    counts["excluded_sent"] = filtered.sent;
+    counts["deduplicated"] = summary.exact_duplicates + summary.near_duplicates;
+    counts["exact_duplicates"] = summary.exact_duplicates;
+    counts["near_duplicates"] = summary.near_duplicates;
+    counts["selected"] = summary.selected;
+    counts["refill_passes"] = summary.refill_passes;
+    counts["windows"] = summary.counts.windows;
+    counts["batches"] = summary.counts.batches;
+    manifest["counts"] = counts;
+    manifest["timings_seconds"] = timings;
+    nlohmann::ordered_json distribution = pool_scores.to_json();
+    distribution["strategy"] = strategy->name();
+    manifest["score_distribution"] = distribution;
+    manifest["measure_means"] = measure_sums.means_json();
+    nlohmann::ordered_json selection;
+    selection["cutoff_score"] = std::isnan(cutoff) ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(cutoff);
+    selection["top_score"] = selected.empty() ? nlohmann::ordered_json(nullptr)
+                                              : nlohmann::ordered_json(selected.front().score);
+    manifest["selection"] = selection;
+    nlohmann::ordered_json outputs;
+    outputs["out"] = config.out == "-" ? nlohmann::ordered_json(nullptr)
+                                       : fingerprint_json(fingerprint_file(config.out));
+    for (const auto& [key, path] : {std::pair<const char*, const std::string&>{"rejects", config.pool.rejects_path},
+                                    {"dropped", config.outputs.dropped},
+                                    {"report", config.outputs.report}}) {
+      outputs[key] = path.empty() || path == "-" ? nlohmann::ordered_json(nullptr)
+                                                 : fingerprint_json(fingerprint_file(path));
+    }
+    manifest["outputs"] = outputs;
+    write_file_atomically(summary.manifest, manifest.dump(2) + "\n");
+  }
   log_summary("select", summary);
   return summary;
 }

@@ -61,10 +61,36 @@ alsel::InputFormat parse_input_format(const std::string& name) {
   return name == "text" ? alsel::InputFormat::kText : alsel::InputFormat::kJsonl;
 }
 
+// Flags of what a run writes besides its main output, and how it reports progress.
+struct RunFlags {
+  std::string progress = "auto";
+};
+
+void add_run_output_options(CLI::App& command, alsel::RunOutputs& outputs, alsel::ProgressConfig& progress,
+                            RunFlags& flags) {
+  command.add_option("--manifest", outputs.manifest,
+                     "run manifest path (default: OUT.manifest.json; none when OUT is stdout)");
+  command.add_flag("--no-manifest", [&outputs](int64_t) { outputs.write_manifest = false; },
+                   "write no run manifest");
+  command.add_option("--progress", flags.progress,
+                     "auto (a live line on a terminal, else log lines), bar, log or none")
+      ->check(CLI::IsMember({"auto", "bar", "log", "none"}))
+      ->capture_default_str();
+  command.add_option("--progress-interval", progress.log_interval_seconds,
+                     "seconds between progress log lines when stderr is not a terminal")
+      ->capture_default_str();
+}
+
+std::vector<std::string> command_line(int argc, char** argv) {
+  return std::vector<std::string>(argv, argv + argc);
+}
+
 const char* kExamples = R"(
 Examples:
   alsel select -p pool.jsonl -s ltp -k 500 -o batch.jsonl
   alsel select -p pool.jsonl -s ltp-unk --labeled labeled.bio -k 500 -o batch.jsonl --rejects rejects.jsonl
+  alsel select -p pool.jsonl --exclude sent/*.jsonl -k 200 --format label-studio -o tasks.json --report r.html
+  alsel convert -i annotated.jsonl --to bio -o annotated.bio
   cat pool.txt | alsel select -p - --input-format text -k 20
   alsel score -p pool.jsonl -o scores.jsonl
   alsel eval --data test.bio --json
@@ -88,8 +114,11 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", quiet, "only warnings and errors on stderr");
   app.add_flag("-v,--verbose", verbose, "more detail on stderr");
 
+  const std::vector<std::string> arguments = command_line(argc, argv);
   alsel::SelectConfig select;
   std::string select_format = "jsonl";
+  std::string select_offset_unit = "codepoint";
+  RunFlags select_flags;
   CLI::App* select_command = app.add_subcommand("select", "rank the pool and write the top-k, best first");
   add_model_options(*select_command, select.model);
   add_inference_options(*select_command, select.inference);
@@ -97,8 +126,49 @@ int main(int argc, char** argv) {
   select_command->add_option("-s,--strategy", select.strategy, "strategy (see `alsel strategies`)")
       ->capture_default_str();
   select_command->add_option("-k", select.k, "how many sentences to select")->capture_default_str();
-  select_command->add_option("-o,--out", select.out, "output JSONL (- = stdout)")->capture_default_str();
-  select_command->add_option("--labeled", select.labeled, "labeled BIO/doccano files: known entities (ltp-unk)");
+  select_command->add_option("-o,--out", select.out, "output file (- = stdout)")->capture_default_str();
+  select_command->add_option("--labeled", select.labeled,
+                             "labeled BIO/doccano files: known entities (ltp-unk); their sentences are excluded");
+  select_command->add_flag("--keep-labeled", [&select](int64_t) { select.exclusion.exclude_labeled = false; },
+                           "do not exclude the --labeled sentences (only use their entities)");
+  select_command->add_option("--exclude", select.exclusion.exclude,
+                             "files of items already sent: ids one per line, JSONL, or a JSON task list");
+  select_command->add_option("--exclude-match", select.exclusion.match,
+                             "exclude by both (id or normalized text), id, text, or auto (text for "
+                             "--input-format text, else both)")
+      ->check(CLI::IsMember({"auto", "both", "id", "text"}))
+      ->capture_default_str();
+  select_command->add_option("--dedupe", select.dedupe.mode,
+                             "none, exact (same normalized text) or near (exact + MinHash near duplicates)")
+      ->check(CLI::IsMember({"none", "exact", "near"}))
+      ->capture_default_str();
+  select_command->add_option("--near-threshold", select.dedupe.near.threshold,
+                             "near: character n-gram Jaccard similarity that suppresses a candidate")
+      ->capture_default_str();
+  select_command->add_option("--ngram", select.dedupe.near.ngram, "near: characters per n-gram")
+      ->capture_default_str();
+  select_command->add_option("--candidate-factor", select.dedupe.candidate_factor,
+                             "near: candidates kept while scoring = k x factor")
+      ->capture_default_str();
+  select_command->add_option("--format", select.format, "jsonl, doccano or label-studio")
+      ->check(CLI::IsMember({"jsonl", "doccano", "label-studio"}))
+      ->capture_default_str();
+  select_command->add_option("--offset-unit", select_offset_unit,
+                             "entity offsets in codepoint or utf16 units (JavaScript tools)")
+      ->check(CLI::IsMember({"codepoint", "utf16"}))
+      ->capture_default_str();
+  select_command->add_option("--ls-from-name", select.writer.from_name,
+                             "label-studio: name of the <Labels> control of the labeling config")
+      ->capture_default_str();
+  select_command->add_option("--ls-to-name", select.writer.to_name,
+                             "label-studio: name of the <Text> object the labels apply to")
+      ->capture_default_str();
+  select_command->add_option("--model-version", select.writer.model_version,
+                             "label-studio: predictions' model_version (default: MODEL@SHA256[:12])");
+  select_command->add_option("--report", select.outputs.report, "write a self-contained HTML report here");
+  select_command->add_option("--dropped", select.outputs.dropped,
+                             "write every excluded, duplicate and suppressed sentence here (JSONL)");
+  add_run_output_options(*select_command, select.outputs, select.progress, select_flags);
   select_command->add_option("--trim-threshold", select.strategy_options.trim_threshold,
                              "trimmed: drop words whose top probability is at least this")
       ->capture_default_str();
@@ -110,6 +180,7 @@ int main(int argc, char** argv) {
 
   alsel::ScoreConfig score;
   std::string score_format = "jsonl";
+  RunFlags score_flags;
   CLI::App* score_command = app.add_subcommand("score", "write the raw measures of every sentence, in pool order");
   add_model_options(*score_command, score.model);
   add_inference_options(*score_command, score.inference);
@@ -118,6 +189,7 @@ int main(int argc, char** argv) {
   score_command->add_option("--labeled", score.labeled, "labeled BIO/doccano files: known entities");
   score_command->add_option("--trim-threshold", score.trim_threshold, "threshold of the trimmed measure")
       ->capture_default_str();
+  add_run_output_options(*score_command, score.outputs, score.progress, score_flags);
 
   alsel::EvalConfig eval;
   std::string eval_format = "auto";
@@ -136,6 +208,27 @@ int main(int argc, char** argv) {
   add_model_options(*info_command, info.model);
   info_command->add_flag("--json", info.json, "print JSON");
 
+  alsel::ConvertConfig convert;
+  std::string convert_offset_unit = "codepoint";
+  CLI::App* convert_command =
+      app.add_subcommand("convert", "convert labeled data: BIO/CoNLL, doccano JSONL, Label Studio export");
+  convert_command->add_option("-i,--input", convert.inputs, "input files, read in order")->required();
+  convert_command->add_option("--from", convert.from, "auto, bio, doccano or label-studio")
+      ->check(CLI::IsMember({"auto", "bio", "doccano", "label-studio"}))
+      ->capture_default_str();
+  convert_command->add_option("--to", convert.to, "doccano or bio")
+      ->check(CLI::IsMember({"doccano", "bio"}))
+      ->capture_default_str();
+  convert_command->add_option("-o,--out", convert.out, "output file (- = stdout)")->capture_default_str();
+  convert_command->add_option("--offset-unit", convert_offset_unit,
+                              "unit of doccano and Label Studio offsets: codepoint or utf16")
+      ->check(CLI::IsMember({"codepoint", "utf16"}))
+      ->capture_default_str();
+  convert_command->add_option("--bio-tokens", convert.bio_tokens,
+                              "to bio: char, whitespace, or auto (char unless the text has spaces)")
+      ->check(CLI::IsMember({"auto", "char", "whitespace"}))
+      ->capture_default_str();
+
   app.add_subcommand("strategies", "list the selection strategies and their definitions");
 
   try {
@@ -151,10 +244,18 @@ int main(int argc, char** argv) {
   try {
     if (select_command->parsed()) {
       select.pool.reader.format = parse_input_format(select_format);
+      select.writer.offset_unit = alsel::parse_offset_unit(select_offset_unit);
+      select.progress.mode = alsel::parse_progress_mode(select_flags.progress);
+      select.arguments = arguments;
       alsel::run_select(select);
     } else if (score_command->parsed()) {
       score.pool.reader.format = parse_input_format(score_format);
+      score.progress.mode = alsel::parse_progress_mode(score_flags.progress);
+      score.arguments = arguments;
       alsel::run_score(score);
+    } else if (convert_command->parsed()) {
+      convert.offset_unit = alsel::parse_offset_unit(convert_offset_unit);
+      alsel::run_convert(convert);
     } else if (eval_command->parsed()) {
       eval.format = eval_format == "bio"       ? alsel::LabeledFormat::kBio
                     : eval_format == "doccano" ? alsel::LabeledFormat::kDoccano

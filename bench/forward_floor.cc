@@ -1,0 +1,154 @@
+// The compute floor of `alsel select`: the model's bare forward pass over exactly the batches
+// alsel runs (same chunking, windows, length sort and token budget, from Annotator::prepare),
+// with nothing else timed.
+//
+//   alsel_forward_floor --model m.pt --pool pool.jsonl --threads 2 [--batch-tokens N]
+//                       [--chunk-sentences N]
+//
+// Untimed: reading, tokenizing, batching and building every input tensor. Timed: one
+// module.forward(input_ids, attention_mask) per batch under c10::InferenceMode, as
+// src/torch/torchscript_model.cc calls it (the model is loaded and warmed with the same
+// 1 x 2 test input alsel's loader runs). Prints one JSON object on stdout.
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "alsel/logging.h"
+#include "alsel/ner_model.h"
+#include "alsel/pipeline.h"
+#include "alsel/pool_reader.h"
+
+namespace {
+
+struct FloorOptions {
+  std::string model;
+  std::string pool;
+  int threads = 0;  // 0 = libtorch's default, as alsel's --threads
+  alsel::InferenceConfig inference;
+};
+
+[[noreturn]] void usage(const std::string& problem) {
+  std::cerr << "alsel_forward_floor: " << problem
+            << "\nusage: alsel_forward_floor --model M.pt --pool POOL.jsonl [--threads N] [--batch-tokens N]"
+               " [--chunk-sentences N]\n";
+  std::exit(2);
+}
+
+FloorOptions parse(int argc, char** argv) {
+  FloorOptions options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (i + 1 >= argc) usage("missing value after " + flag);
+    const std::string value = argv[++i];
+    if (flag == "--model") options.model = value;
+    else if (flag == "--pool") options.pool = value;
+    else if (flag == "--threads") options.threads = std::stoi(value);
+    else if (flag == "--batch-tokens") options.inference.batch_tokens = std::stoi(value);
+    else if (flag == "--chunk-sentences") options.inference.chunk_sentences = std::stoi(value);
+    else usage("unknown flag " + flag);
+  }
+  if (options.model.empty() || options.pool.empty()) usage("--model and --pool are required");
+  return options;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const FloorOptions options = parse(argc, argv);
+  alsel::set_verbosity(alsel::Verbosity::kQuiet);
+
+  // alsel's own loader gives the tokenizer settings, vocabulary and the batch plan.
+  alsel::ModelOptions model_options;
+  model_options.path = options.model;
+  model_options.threads = options.threads;
+  std::unique_ptr<alsel::NerModel> planner = alsel::NerModel::load(model_options);
+  alsel::Annotator annotator(*planner, options.inference, nullptr);
+  const int pad_id = std::max(0, planner->vocabulary()->pad_id);
+
+  // Every batch's input tensors, built up front: (B, T) int64 ids padded with [PAD], mask 0/1.
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> inputs;
+  size_t sentences = 0, windows = 0, real_tokens = 0, padded_tokens = 0;
+  {
+    alsel::PoolReader reader({options.pool}, alsel::PoolReaderConfig{});
+    const size_t chunk_size = static_cast<size_t>(options.inference.chunk_sentences);
+    bool more = true;
+    uint64_t order = 0;
+    while (more) {
+      std::vector<alsel::PoolItem> items;
+      alsel::PoolItem item;
+      while (items.size() < chunk_size && (more = reader.next(item))) {
+        if (!item.rejected) items.push_back(std::move(item));
+        item = alsel::PoolItem();
+      }
+      if (items.empty()) continue;
+      alsel::PreparedChunk chunk = annotator.prepare(std::move(items), order);
+      order += chunk.scorable();
+      sentences += chunk.scorable();
+      for (const alsel::ForwardBatch& batch : chunk.batches) {
+        const int64_t rows = static_cast<int64_t>(batch.sequences.size());
+        int64_t length = 0;
+        for (const auto& sequence : batch.sequences) length = std::max<int64_t>(length, sequence.size());
+        torch::Tensor ids = torch::full({rows, length}, pad_id, torch::kLong);
+        torch::Tensor mask = torch::zeros({rows, length}, torch::kLong);
+        auto ids_view = ids.accessor<int64_t, 2>();
+        auto mask_view = mask.accessor<int64_t, 2>();
+        for (int64_t b = 0; b < rows; ++b) {
+          for (size_t t = 0; t < batch.sequences[b].size(); ++t) {
+            ids_view[b][t] = batch.sequences[b][t];
+            mask_view[b][t] = 1;
+          }
+          real_tokens += batch.sequences[b].size();
+        }
+        windows += static_cast<size_t>(rows);
+        padded_tokens += static_cast<size_t>(rows * length);
+        inputs.emplace_back(ids, mask);
+      }
+    }
+  }
+  planner.reset();
+
+  if (options.threads > 0) at::set_num_threads(options.threads);
+  torch::jit::Module module = torch::jit::load(options.model, torch::kCPU);
+  module.eval();
+  module.to(torch::kFloat);
+  c10::InferenceMode guard;
+  {
+    // The loader's contract check: forward([CLS] [SEP]).
+    torch::Tensor ids = torch::tensor({int64_t{2}, int64_t{3}}, torch::kLong).view({1, 2});
+    module.forward({ids, torch::ones({1, 2}, torch::kLong)});
+  }
+
+  const auto started = std::chrono::steady_clock::now();
+  double checksum = 0;
+  for (const auto& [ids, mask] : inputs) {
+    torch::Tensor emissions = module.forward({ids, mask}).toTensor();
+    checksum += emissions.index({0, 0, 0}).item<float>();
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  nlohmann::json result = {
+      {"tool", "alsel_forward_floor"},
+      {"model", options.model},
+      {"pool", options.pool},
+      {"threads", at::get_num_threads()},
+      {"batch_tokens", options.inference.batch_tokens},
+      {"chunk_sentences", options.inference.chunk_sentences},
+      {"sentences", sentences},
+      {"windows", windows},
+      {"batches", inputs.size()},
+      {"real_tokens", real_tokens},
+      {"padded_tokens", padded_tokens},
+      {"seconds", seconds},
+      {"sentences_per_second", sentences / seconds},
+      {"checksum", checksum},
+  };
+  std::cout << result.dump() << std::endl;
+  return 0;
+}

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Nightly active-learning batch (docs/cron.md): selects tonight's sentences from the pool,
+# never resending what an earlier night already sent or what is already labeled, and writes
+# date-stamped outputs for the annotators.
+#
+# Settings (environment variables; the crontab sets them):
+#   POOL_DIR      directory of pool files, *.jsonl (required)
+#   OUT_DIR       where the nightly directories go (required)
+#   LABELED_DIR   annotated data coming back, *.bio / *.conll / *.jsonl (optional)
+#   ALSEL_MODEL   the model (alsel's default when unset)
+#   ALSEL_BIN     the alsel binary (default: alsel on PATH, else build/alsel of this checkout)
+#   K             sentences per night (default 500)
+#   STRATEGY      selection strategy (default ltp; ltp-unk uses LABELED_DIR's entities)
+#   FORMAT        label-studio (default), doccano or jsonl
+#   OFFSET_UNIT   codepoint (default) or utf16 (Label Studio counts UTF-16 units)
+#   NIGHT         the date stamp (default: today, YYYY-MM-DD)
+#   ALSEL_ARGS    extra alsel select flags, split on spaces
+#
+# Output: OUT_DIR/NIGHT/ holding batch.json (label-studio) or batch.jsonl, its run manifest
+# batch.*.manifest.json, report.html, rejects.jsonl, dropped.jsonl and alsel.log, plus one line
+# per night in OUT_DIR/history.tsv (date, counts, the pool's score distribution). The night is
+# written to OUT_DIR/.NIGHT.partial and renamed only on success, so a failed night leaves no
+# batch behind and is not counted as sent.
+#
+# Exit codes: 0 success; alsel's own codes (2 usage, 3 input, 4 model, 5 output, 130
+# interrupted); 10 another run holds the lock; 11 bad settings (no pool, no OUT_DIR).
+set -euo pipefail
+
+log() { printf '%s nightly_select: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
+fail() { log "FAILED (exit $1): $2"; exit "$1"; }
+
+[ -n "${POOL_DIR:-}" ] || fail 11 "POOL_DIR is not set"
+[ -n "${OUT_DIR:-}" ] || fail 11 "OUT_DIR is not set"
+[ -d "$POOL_DIR" ] || fail 11 "POOL_DIR '$POOL_DIR' is not a directory"
+K=${K:-500}
+STRATEGY=${STRATEGY:-ltp}
+FORMAT=${FORMAT:-label-studio}
+OFFSET_UNIT=${OFFSET_UNIT:-codepoint}
+NIGHT=${NIGHT:-$(date +%Y-%m-%d)}
+if [ -z "${ALSEL_BIN:-}" ]; then
+  ALSEL_BIN=$(command -v alsel || true)
+  [ -n "$ALSEL_BIN" ] || ALSEL_BIN="$(cd "$(dirname "$0")/.." && pwd)/build/alsel"
+fi
+[ -x "$ALSEL_BIN" ] || fail 11 "alsel binary '$ALSEL_BIN' not found (set ALSEL_BIN)"
+case "$FORMAT" in
+  label-studio) extension=json ;;
+  doccano | jsonl) extension=jsonl ;;
+  *) fail 11 "FORMAT must be label-studio, doccano or jsonl, got '$FORMAT'" ;;
+esac
+
+mkdir -p "$OUT_DIR"
+# One run at a time: a slow night must not overlap the next one.
+exec 9>"$OUT_DIR/.nightly.lock"
+flock -n 9 || fail 10 "another nightly run holds $OUT_DIR/.nightly.lock"
+
+shopt -s nullglob
+pool=("$POOL_DIR"/*.jsonl)
+[ ${#pool[@]} -gt 0 ] || fail 11 "no *.jsonl pool files in $POOL_DIR"
+# Everything sent on earlier nights (a rerun of tonight replaces tonight's batch).
+sent=()
+for batch in "$OUT_DIR"/*/batch.json "$OUT_DIR"/*/batch.jsonl; do
+  [ "$(basename "$(dirname "$batch")")" = "$NIGHT" ] || sent+=("$batch")
+done
+labeled=()
+if [ -n "${LABELED_DIR:-}" ] && [ -d "$LABELED_DIR" ]; then
+  labeled=("$LABELED_DIR"/*.bio "$LABELED_DIR"/*.conll "$LABELED_DIR"/*.jsonl)
+fi
+shopt -u nullglob
+
+work="$OUT_DIR/.$NIGHT.partial"
+rm -rf "$work"
+mkdir -p "$work"
+args=(select -p "${pool[@]}" -s "$STRATEGY" -k "$K" --format "$FORMAT" --offset-unit "$OFFSET_UNIT"
+      -o "$work/batch.$extension" --report "$work/report.html" --rejects "$work/rejects.jsonl"
+      --dropped "$work/dropped.jsonl" --progress log)
+[ ${#sent[@]} -eq 0 ] || args+=(--exclude "${sent[@]}")
+[ ${#labeled[@]} -eq 0 ] || args+=(--labeled "${labeled[@]}")
+# shellcheck disable=SC2206 # ALSEL_ARGS is split on spaces on purpose
+[ -z "${ALSEL_ARGS:-}" ] || args+=(${ALSEL_ARGS})
+
+log "night $NIGHT: ${#pool[@]} pool file(s), ${#sent[@]} earlier batch(es) excluded, ${#labeled[@]} labeled file(s)"
+status=0
+"$ALSEL_BIN" "${args[@]}" 2>"$work/alsel.log" || status=$?
+if [ "$status" -ne 0 ]; then
+  cat "$work/alsel.log" >&2
+  rm -rf "$work"
+  fail "$status" "alsel select exited with $status (see the lines above)"
+fi
+
+# Publish the night: replace an earlier run of the same night atomically enough for readers.
+rm -rf "$OUT_DIR/$NIGHT"
+mv "$work" "$OUT_DIR/$NIGHT"
+
+# history.tsv: the pool's score distribution night after night (docs/cron.md, when to stop).
+manifest="$OUT_DIR/$NIGHT/batch.$extension.manifest.json"
+field() { grep -m1 "\"$1\":" "$manifest" | sed -e 's/.*: *//' -e 's/,$//'; }
+[ -f "$OUT_DIR/history.tsv" ] ||
+  printf 'night\tread\tscored\texcluded\tdeduplicated\tselected\tmean\tmedian\tp90\n' >"$OUT_DIR/history.tsv"
+printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$NIGHT" "$(field read)" "$(field scored)" "$(field excluded)" \
+  "$(field deduplicated)" "$(field selected)" "$(field mean)" "$(field median)" "$(field p90)" \
+  >>"$OUT_DIR/history.tsv"
+log "night $NIGHT: $(grep -m1 'select: read' "$OUT_DIR/$NIGHT/alsel.log" | sed 's/^alsel: info: //')"
+log "night $NIGHT: wrote $OUT_DIR/$NIGHT (mean pool score $(field mean))"

@@ -1,0 +1,351 @@
+#include "alsel/pipeline.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "alsel/errors.h"
+
+namespace alsel {
+namespace {
+
+// A model without libtorch: emissions are a fixed function of (token id, position, label), so
+// every run over the same batches gives the same numbers. Optionally slow, or failing on the
+// n-th batch.
+class FakeModel : public NerModel {
+ public:
+  explicit FakeModel(int max_len) {
+    std::string text = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n";
+    for (char c = 'a'; c <= 'z'; ++c) text += std::string(1, c) + "\n##" + std::string(1, c) + "\n";
+    vocab_ = std::make_shared<Vocabulary>(Vocabulary::from_text(text));
+    metadata_.labels = {"O", "B-PER", "I-PER"};
+    metadata_.max_len = max_len;
+    metadata_.has_crf = true;
+    crf_.num_labels = 3;
+    crf_.transitions = {0.5f, 0.1f, -2.0f, 0.0f, -0.5f, 1.0f, 0.2f, 0.0f, 0.4f};
+    crf_.start_transitions = {0.3f, 0.0f, -3.0f};
+    crf_.end_transitions = {0.1f, 0.0f, 0.2f};
+  }
+
+  const ModelMetadata& metadata() const override { return metadata_; }
+  std::shared_ptr<const Vocabulary> vocabulary() const override { return vocab_; }
+  const CrfParameters* crf() const override { return &crf_; }
+  int64_t parameter_count() const override { return 0; }
+  std::string device() const override { return "fake"; }
+
+  BatchEmissions emissions(const std::vector<std::vector<int>>& sequences) override {
+    if (++batches_ == fail_at_batch) throw ModelError("fake model fails on batch " + std::to_string(batches_));
+    if (delay.count() > 0) std::this_thread::sleep_for(delay);
+    BatchEmissions out;
+    out.batch = static_cast<int>(sequences.size());
+    out.labels = 3;
+    for (const auto& sequence : sequences) out.length = std::max(out.length, static_cast<int>(sequence.size()));
+    out.data.assign(static_cast<size_t>(out.batch) * out.length * out.labels, 0.0f);
+    for (int b = 0; b < out.batch; ++b) {
+      for (size_t t = 0; t < sequences[b].size(); ++t) {
+        for (int l = 0; l < 3; ++l) {
+          out.data[(static_cast<size_t>(b) * out.length + t) * 3 + l] =
+              static_cast<float>(std::sin(sequences[b][t] * 1.7 + l * 2.3 + static_cast<double>(t) * 0.3));
+        }
+      }
+    }
+    return out;
+  }
+
+  int fail_at_batch = -1;                     // 1-based batch that throws ModelError; -1 = none
+  std::chrono::microseconds delay{0};         // sleep per batch, to let the reader run ahead
+
+ private:
+  std::shared_ptr<Vocabulary> vocab_;
+  ModelMetadata metadata_;
+  CrfParameters crf_;
+  int batches_ = 0;
+};
+
+// A pool with short and long sentences (longer than max_len: several windows), texts without
+// tokens (control characters only) and lines the reader rejected.
+std::vector<PoolItem> make_pool(size_t n) {
+  std::vector<PoolItem> pool;
+  for (size_t i = 0; i < n; ++i) {
+    PoolItem item;
+    item.id = "s" + std::to_string(i);
+    item.file = "pool.jsonl";
+    item.line = i + 1;
+    if (i % 17 == 5) {
+      item.rejected = true;
+      item.reason = "invalid JSON: fake";
+    } else if (i % 23 == 7) {
+      item.text = "\x01\x02";
+    } else {
+      std::string text;
+      const size_t words = 1 + (i * 7) % 13 + (i % 11 == 0 ? 30 : 0);
+      for (size_t w = 0; w < words; ++w) {
+        if (w > 0) text += ' ';
+        text += std::string(1 + (i + w) % 4, static_cast<char>('a' + (i * 3 + w * 5) % 26));
+      }
+      item.text = text;
+    }
+    pool.push_back(item);
+  }
+  return pool;
+}
+
+// Everything the sinks saw, in the order they saw it, one line per call.
+struct Trace {
+  std::vector<std::string> scored;
+  std::vector<std::string> rejected;
+};
+
+std::string describe(const ScoredSentence& s) {
+  std::ostringstream out;
+  out.precision(17);
+  out << s.order << ' ' << s.analysis.id << ' ' << s.text << " |";
+  for (int label : s.analysis.best_path) out << ' ' << label;
+  out << " | " << s.measures.nlc << ' ' << s.measures.trimmed << ' ' << s.measures.mnlp << ' '
+      << s.measures.entropy << ' ' << s.measures.ltp << ' ' << s.analysis.entities.size();
+  return out.str();
+}
+
+PipelineCounts run(const std::vector<PoolItem>& pool, Annotator& annotator, Trace& trace) {
+  size_t next = 0;
+  return run_pipeline(
+      [&](PoolItem& item) {
+        if (next == pool.size()) return false;
+        item = pool[next++];
+        return true;
+      },
+      annotator, 0.99, [&](ScoredSentence&& s) { trace.scored.push_back(describe(s)); },
+      [&](const PoolItem& item) { trace.rejected.push_back(item.id + ": " + item.reason); });
+}
+
+InferenceConfig small_config(bool overlap) {
+  InferenceConfig config;
+  config.batch_tokens = 40;
+  config.chunk_sentences = 5;
+  config.overlap = overlap;
+  return config;
+}
+
+TEST(PipelineTest, OverlappedRunGivesTheSameResultsInPoolOrder) {
+  const std::vector<PoolItem> pool = make_pool(200);
+  FakeModel model(12);
+  Annotator in_turn(model, small_config(false), nullptr);
+  Annotator overlapped(model, small_config(true), nullptr);
+  Trace expected, actual;
+  const PipelineCounts expected_counts = run(pool, in_turn, expected);
+  const PipelineCounts counts = run(pool, overlapped, actual);
+
+  ASSERT_EQ(actual.scored.size(), expected.scored.size());
+  for (size_t i = 0; i < expected.scored.size(); ++i) {
+    EXPECT_EQ(actual.scored[i], expected.scored[i]) << "scored sentence " << i;
+  }
+  EXPECT_EQ(actual.rejected, expected.rejected);
+  EXPECT_EQ(counts.read, 200u);
+  EXPECT_EQ(counts.scored + counts.rejected, 200u);
+  EXPECT_EQ(counts.scored, expected_counts.scored);
+  EXPECT_EQ(counts.rejected, expected_counts.rejected);
+  EXPECT_EQ(counts.windows, expected_counts.windows);
+  EXPECT_EQ(counts.batches, expected_counts.batches);
+  EXPECT_GT(counts.windows, counts.scored) << "the pool should hold sentences longer than max_len";
+  // Orders are consecutive from 0 and ids come in pool order.
+  for (size_t i = 0; i < actual.scored.size(); ++i) {
+    EXPECT_EQ(actual.scored[i].rfind(std::to_string(i) + " s", 0), 0u) << actual.scored[i];
+  }
+}
+
+TEST(PipelineTest, RunMatchesAnnotatingTheWholePoolAtOnce) {
+  const std::vector<PoolItem> pool = make_pool(60);
+  FakeModel model(12);
+  Annotator overlapped(model, small_config(true), nullptr);
+  Trace actual;
+  run(pool, overlapped, actual);
+
+  // Batches differ with the chunking, but a sentence's emissions do not depend on its batch.
+  InferenceConfig whole = small_config(false);
+  whole.chunk_sentences = 1000;
+  Annotator at_once(model, whole, nullptr);
+  std::vector<PoolItem> accepted;
+  for (const PoolItem& item : pool) {
+    if (!item.rejected) accepted.push_back(item);
+  }
+  PipelineCounts counts;
+  std::vector<ScoredSentence> results = at_once.annotate(accepted, 0, 0.99, counts);
+  ASSERT_EQ(results.size(), actual.scored.size());
+  for (size_t i = 0; i < results.size(); ++i) EXPECT_EQ(describe(results[i]), actual.scored[i]) << i;
+  EXPECT_EQ(std::count_if(accepted.begin(), accepted.end(), [](const PoolItem& item) { return item.rejected; }),
+            static_cast<long>(std::count_if(actual.rejected.begin(), actual.rejected.end(), [](const std::string& r) {
+              return r.find("no tokens") != std::string::npos;
+            })));
+}
+
+TEST(PipelineTest, CallbacksNeverRunAtOnceAndMemoryStaysWithinFiveChunks) {
+  const std::vector<PoolItem> pool = make_pool(300);
+  FakeModel model(12);
+  model.delay = std::chrono::microseconds(300);
+  InferenceConfig config = small_config(true);
+  Annotator annotator(model, config, nullptr);
+  std::atomic<int> inside{0};
+  std::atomic<int> most_inside{0};
+  size_t read = 0, done = 0, most_ahead = 0;
+  auto enter = [&] {
+    const int now = ++inside;
+    int seen = most_inside.load();
+    while (now > seen && !most_inside.compare_exchange_weak(seen, now)) {
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(20));
+  };
+  run_pipeline(
+      [&](PoolItem& item) {
+        enter();
+        const bool more = read < pool.size();
+        if (more) item = pool[read++];
+        --inside;
+        return more;
+      },
+      annotator, 0.99,
+      [&](ScoredSentence&&) {
+        enter();
+        ++done;
+        most_ahead = std::max(most_ahead, read - done);
+        --inside;
+      },
+      [&](const PoolItem&) {
+        enter();
+        ++done;
+        --inside;
+      });
+  EXPECT_EQ(most_inside.load(), 1);
+  EXPECT_EQ(done, pool.size());
+  // Read but not yet handed to a sink: the chunk being read, one queued, one in the forward
+  // pass, one queued, one being scored.
+  EXPECT_LE(most_ahead, 5u * config.chunk_sentences);
+  EXPECT_GT(most_ahead, 0u);
+}
+
+class PipelineErrorTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(PipelineErrorTest, SourceErrorReachesTheCaller) {
+  const std::vector<PoolItem> pool = make_pool(100);
+  FakeModel model(12);
+  Annotator annotator(model, small_config(GetParam()), nullptr);
+  size_t next = 0;
+  EXPECT_THROW(run_pipeline(
+                   [&](PoolItem& item) {
+                     if (next == 42) throw InputError("pool.jsonl: read error at line 43");
+                     item = pool[next++];
+                     return true;
+                   },
+                   annotator, 0.99, [](ScoredSentence&&) {}, [](const PoolItem&) {}),
+               InputError);
+}
+
+TEST_P(PipelineErrorTest, StrictRejectStopsTheRunBeforeLaterSentencesAreScored) {
+  const std::vector<PoolItem> pool = make_pool(400);
+  FakeModel model(12);
+  model.delay = std::chrono::microseconds(200);
+  Annotator annotator(model, small_config(GetParam()), nullptr);
+  size_t next = 0;
+  size_t scored = 0;
+  EXPECT_THROW(run_pipeline(
+                   [&](PoolItem& item) {
+                     if (next == pool.size()) return false;
+                     item = pool[next++];
+                     return true;
+                   },
+                   annotator, 0.99, [&](ScoredSentence&&) { ++scored; },
+                   [](const PoolItem& item) { throw InputError(item.file + ": " + item.reason + " (--strict)"); }),
+               InputError);
+  EXPECT_LT(scored, 20u);   // the first reject is line 6
+  EXPECT_LT(next, 100u);    // reading stopped soon after it
+}
+
+TEST_P(PipelineErrorTest, SinkErrorReachesTheCaller) {
+  const std::vector<PoolItem> pool = make_pool(100);
+  FakeModel model(12);
+  Annotator annotator(model, small_config(GetParam()), nullptr);
+  Trace trace;
+  size_t next = 0;
+  EXPECT_THROW(run_pipeline(
+                   [&](PoolItem& item) {
+                     if (next == pool.size()) return false;
+                     item = pool[next++];
+                     return true;
+                   },
+                   annotator, 0.99,
+                   [&](ScoredSentence&& s) {
+                     if (s.order == 30) throw OutputError("disk full");
+                   },
+                   [](const PoolItem&) {}),
+               OutputError);
+}
+
+TEST_P(PipelineErrorTest, ModelErrorReachesTheCaller) {
+  const std::vector<PoolItem> pool = make_pool(100);
+  FakeModel model(12);
+  model.fail_at_batch = 4;
+  Annotator annotator(model, small_config(GetParam()), nullptr);
+  Trace trace;
+  EXPECT_THROW(run(pool, annotator, trace), ModelError);
+}
+
+INSTANTIATE_TEST_SUITE_P(InTurnAndOverlapped, PipelineErrorTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? std::string("Overlapped") : std::string("InTurn");
+                         });
+
+TEST(PipelineTest, EmptyAndAllRejectedPools) {
+  FakeModel model(12);
+  for (bool overlap : {false, true}) {
+    Annotator annotator(model, small_config(overlap), nullptr);
+    Trace trace;
+    PipelineCounts counts = run({}, annotator, trace);
+    EXPECT_EQ(counts.read, 0u);
+    std::vector<PoolItem> bad(12);
+    for (size_t i = 0; i < bad.size(); ++i) {
+      bad[i].id = "b" + std::to_string(i);
+      bad[i].rejected = true;
+      bad[i].reason = "text is empty";
+    }
+    counts = run(bad, annotator, trace);
+    EXPECT_EQ(counts.read, 12u);
+    EXPECT_EQ(counts.rejected, 12u);
+    EXPECT_EQ(counts.scored, 0u);
+    EXPECT_EQ(trace.rejected.size(), 12u);
+    EXPECT_EQ(trace.rejected.front(), "b0: text is empty");
+    EXPECT_EQ(trace.rejected.back(), "b11: text is empty");
+  }
+}
+
+TEST(PipelineTest, PreparedBatchesRespectTheBudgetAndAreLengthSorted) {
+  const std::vector<PoolItem> pool = make_pool(80);
+  FakeModel model(12);
+  Annotator annotator(model, small_config(false), nullptr);
+  std::vector<PoolItem> accepted;
+  for (const PoolItem& item : pool) {
+    if (!item.rejected) accepted.push_back(item);
+  }
+  PreparedChunk chunk = annotator.prepare(accepted, 0);
+  size_t sequences = 0, last_length = 0;
+  for (const ForwardBatch& batch : chunk.batches) {
+    ASSERT_EQ(batch.rows.size(), batch.sequences.size());
+    EXPECT_TRUE(batch.padded_tokens() <= 40u || batch.sequences.size() == 1u) << batch.padded_tokens();
+    for (const auto& sequence : batch.sequences) {
+      EXPECT_GE(sequence.size(), last_length);
+      EXPECT_LE(sequence.size(), 12u);
+      last_length = sequence.size();
+      ++sequences;
+    }
+  }
+  size_t windows = 0;
+  for (const PreparedSentence& sentence : chunk.sentences) windows += sentence.windows.size();
+  EXPECT_EQ(sequences, windows);
+}
+
+}  // namespace
+}  // namespace alsel
