@@ -399,6 +399,15 @@ def train(args):
         state = checkpoint["state"]
         log_event(args.run_dir, event="resume", **{k: state[k] for k in ("epoch", "batch", "step")})
     else:
+        if args.init_from:
+            # Continue from earlier weights (a best.pt checkpoint or an exported TorchScript model)
+            # with a fresh optimizer and schedule, e.g. for more epochs in a later session.
+            if args.init_from.endswith("best.pt") or args.init_from.endswith("last.pt"):
+                weights = torch.load(args.init_from)["model"]
+            else:
+                weights = torch.jit.load(args.init_from).state_dict()
+            model.load_state_dict(weights)
+            log_event(args.run_dir, event="init", init_from=args.init_from)
         n_params = sum(p.numel() for p in model.parameters())
         log_event(args.run_dir, event="start", parameters=n_params, vocab=len(vocab),
                   train_examples=len(train_examples), dev_examples=len(dev_examples),
@@ -506,6 +515,8 @@ def main():
     parser.add_argument("--train", default=os.path.join(shared, "train.bio"))
     parser.add_argument("--test", default=None, help="BIO file evaluated at export (final number only)")
     parser.add_argument("--export", default=None, help="write the TorchScript model here and exit")
+    parser.add_argument("--init-from", default=None,
+                        help="start from these weights (best.pt/last.pt or an exported model); vocabulary must match")
     parser.add_argument("--held-out", type=int, default=2000, help="training sentences kept for model selection")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--batch-tokens", type=int, default=4096)
