@@ -8,8 +8,10 @@
 // Untimed: reading, tokenizing, batching and building every input tensor. Timed: one
 // module.forward(input_ids, attention_mask) per batch under c10::InferenceMode, as
 // src/torch/torchscript_model.cc calls it (the model is loaded and warmed with the same
-// 1 x 2 test input alsel's loader runs). Prints one JSON object on stdout.
+// 1 x 2 test input alsel's loader runs). Prints one JSON object on stdout. --freeze and
+// --jit-optimize 0 time variants of the module that alsel does not run (experiments).
 #include <torch/script.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -31,13 +33,15 @@ struct FloorOptions {
   std::string model;
   std::string pool;
   int threads = 0;  // 0 = libtorch's default, as alsel's --threads
+  int freeze = 0;   // experiment: 1 = torch::jit::freeze, 2 = freeze + optimize_for_inference
+  bool jit_optimize = true;  // experiment: false = setGraphExecutorOptimize(false)
   alsel::InferenceConfig inference;
 };
 
 [[noreturn]] void usage(const std::string& problem) {
   std::cerr << "alsel_forward_floor: " << problem
             << "\nusage: alsel_forward_floor --model M.pt --pool POOL.jsonl [--threads N] [--batch-tokens N]"
-               " [--chunk-sentences N]\n";
+               " [--chunk-sentences N] [--freeze 0|1|2] [--jit-optimize 0|1]\n";
   std::exit(2);
 }
 
@@ -52,6 +56,8 @@ FloorOptions parse(int argc, char** argv) {
     else if (flag == "--threads") options.threads = std::stoi(value);
     else if (flag == "--batch-tokens") options.inference.batch_tokens = std::stoi(value);
     else if (flag == "--chunk-sentences") options.inference.chunk_sentences = std::stoi(value);
+    else if (flag == "--freeze") options.freeze = std::stoi(value);
+    else if (flag == "--jit-optimize") options.jit_optimize = value != "0";
     else usage("unknown flag " + flag);
   }
   if (options.model.empty() || options.pool.empty()) usage("--model and --pool are required");
@@ -118,6 +124,10 @@ int main(int argc, char** argv) {
   torch::jit::Module module = torch::jit::load(options.model, torch::kCPU);
   module.eval();
   module.to(torch::kFloat);
+  // Experiments only (alsel runs the module as loaded): inlined weights, oneDNN conversions.
+  if (options.freeze >= 1) module = torch::jit::freeze(module);
+  if (options.freeze >= 2) module = torch::jit::optimize_for_inference(module);
+  torch::jit::setGraphExecutorOptimize(options.jit_optimize);
   c10::InferenceMode guard;
   {
     // The loader's contract check: forward([CLS] [SEP]).
@@ -138,6 +148,8 @@ int main(int argc, char** argv) {
       {"model", options.model},
       {"pool", options.pool},
       {"threads", at::get_num_threads()},
+      {"freeze", options.freeze},
+      {"jit_optimize", options.jit_optimize},
       {"batch_tokens", options.inference.batch_tokens},
       {"chunk_sentences", options.inference.chunk_sentences},
       {"sentences", sentences},

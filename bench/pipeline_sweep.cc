@@ -92,6 +92,8 @@ int main(int argc, char** argv) {
       {"batches", counts.batches},
       {"selected", selected},
       {"seconds", seconds},
+      {"forward_seconds", counts.forward_seconds},
+      {"forward_busy", counts.forward_seconds / counts.pipeline_seconds},
       {"sentences_per_second", counts.scored / seconds},
   };
   std::cout << result.dump() << std::endl;

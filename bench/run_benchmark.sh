@@ -90,6 +90,7 @@ timed() {
   echo "\"model\": \"$MODEL\","
   echo "\"threads\": $THREADS,"
   echo "\"pool_size\": $POOL_SIZE,"
+  echo "\"loadavg_at_start\": \"$(cut -d' ' -f1-3 /proc/loadavg)\","
   echo "\"cpu_mhz\": $(awk -F: '/^cpu MHz/ {print $2; exit}' /proc/cpuinfo),"
   echo "\"repeats\": $REPEATS,"
   echo "\"select_flags\": \"${SELECT_FLAGS[*]}\","
@@ -146,11 +147,15 @@ if ! skip gemm; then
     ldd "$(ldd "$ALSEL" | awk '/libtorch_cpu/ {print $3}')" | grep -E -i 'blas|lapack|omp|dnnl|mkl' || true
     echo "== /etc/alternatives"
     ls -l /etc/alternatives/libblas.so.3* /etc/alternatives/liblapack.so.3* 2>/dev/null || true
+    blas=$(ldd "$(ldd "$ALSEL" | awk '/libtorch_cpu/ {print $3}')" | awk '/libblas.so.3/ {print $3}')
+    echo "== libblas.so.3 resolves to $(readlink -f "$blas"), which needs:"
+    ldd "$(readlink -f "$blas")" | grep -i blas || true
     echo "== torch.__config__.show() (Python, same Debian build)"
     $PY -c 'import torch; print(torch.__config__.show()); print(torch.__config__.parallel_info())'
   } >"$RESULTS/blas.txt" 2>&1
 fi
 
+echo "$(cut -d' ' -f1-3 /proc/loadavg)" >"$RESULTS/loadavg_at_end.txt"
 log "summary"
 $PY scripts/bench_summarize.py --work "$WORK" --results "$RESULTS"
 cat "$RESULTS/summary.md"

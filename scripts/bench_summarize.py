@@ -13,8 +13,9 @@ assumed from the CPU family and flags (2 FMA pipes x vector lanes x 2):
   AMD family 23 (Zen 2; Zen 1 has half-width pipes, not distinguished here): 32;
   other CPUs with AVX-512: 2 x 16 x 2 = 64 (server parts with two 512-bit FMA units);
   other CPUs with AVX2 + FMA: 32; otherwise SSE: 2 x 4 x 2 = 16.
-The clock is /proc/cpuinfo's "cpu MHz" (the nominal/TSC clock under a hypervisor; turbo is not
-visible), so the peak is an estimate.
+The clock is the one alsel_gemm_check measures with a chain of dependent adds (one per cycle) on
+one core; /proc/cpuinfo's "cpu MHz" is only the nominal/TSC clock under a hypervisor. With all
+cores busy the boost clock may be lower, so the all-core peak is an upper estimate.
 """
 
 import argparse
@@ -89,8 +90,11 @@ def main():
                                "peak_assumption": assumption, "ghz": ghz,
                                "peak_gflops_per_core": per_cycle * ghz, "peak_gflops_all": per_cycle * ghz * cpus})
     md = []
+    end_path = os.path.join(args.results, "loadavg_at_end.txt")
+    end_load = open(end_path).read().strip() if os.path.exists(end_path) else "?"
     md.append(f"Machine: {model_name}, {cpus} CPUs at {ghz:.3f} GHz (cpu MHz); model `{machine['model']}`; "
-              f"threads {machine['threads']}; {machine['date']}; git {machine['git']}.")
+              f"threads {machine['threads']}; {machine['date']}; git {machine['git']}; load average "
+              f"{machine.get('loadavg_at_start', '?')} at start, {end_load} at end.")
     md.append("")
 
     alsel, python, floor = runs(args.work, "alsel"), runs(args.work, "python"), runs(args.work, "floor")
@@ -136,6 +140,16 @@ def main():
         md.append(f"- Floor batches: {c['floor_batches']}, real tokens {c['floor_real_tokens']}, padded tokens "
                   f"{c['floor_padded_tokens']} ({100 * (c['floor_padded_tokens'] / c['floor_real_tokens'] - 1):.1f}% "
                   "padding).")
+        alsel_top, python_top = os.path.join(args.work, "alsel-top.jsonl"), os.path.join(args.work, "python-top.jsonl")
+        if os.path.exists(alsel_top) and os.path.exists(python_top):
+            a = {r["id"]: r["score"] for r in map(json.loads, open(alsel_top, encoding="utf-8"))}
+            p = {r["id"]: r["score"] for r in map(json.loads, open(python_top, encoding="utf-8"))}
+            common = set(a) & set(p)
+            c["same_job"] = {"alsel_selected": len(a), "python_selected": len(p), "common_ids": len(common),
+                             "max_score_difference": max((abs(a[i] - p[i]) for i in common), default=None)}
+            md.append(f"- Same job: {len(common)} of the {len(a)} sentences alsel selects are also in the baseline's "
+                      f"top {len(p)}; largest score difference on those {c['same_job']['max_score_difference']:.2g} "
+                      "(the baseline computes the CRF in float32 and truncates sentences longer than max_len).")
         md.append("- All runs: " + ", ".join(
             f"{r['name']} {r.get('tool', {}).get('seconds', r['wall_seconds']):.1f}s"
             f"{' (wall ' + format(r['wall_seconds'], '.1f') + 's)' if 'tool' in r else ''}"
@@ -156,10 +170,11 @@ def main():
         for kind, result in memory.items():
             for r in result["runs"]:
                 n = int(r["name"].rsplit("-", 1)[1])
-                md.append(f"| {kind} model | {n} | {r['wall_seconds']:.1f} | {r['peak_rss_mib']:.1f} |")
+                md.append(f"| {'trained' if kind == 'model' else 'tiny'} model | {n} | {r['wall_seconds']:.1f} | {r['peak_rss_mib']:.1f} |")
         md.append("")
         for kind, result in memory.items():
-            md.append(f"- {kind} model: large / small peak RSS = **{result['ratio']:.3f}**")
+            md.append(f"- {'trained' if kind == 'model' else 'tiny'} model: large / small peak RSS = "
+                      f"**{result['ratio']:.3f}**")
         md.append("")
 
     micro_path = os.path.join(args.results, "micro.json")
@@ -180,17 +195,23 @@ def main():
         gemm.pop("libtorch_config", None)
         summary["gemm"] = gemm
         m = summary["machine"]
+        clock = gemm.get("measured_clock_ghz") or m["ghz"]
+        m["measured_clock_ghz"] = gemm.get("measured_clock_ghz")
+        m["peak_gflops_per_core_measured_clock"] = m["flops_per_cycle"] * clock
         md.append(f"BLAS: sgemm from `{gemm.get('sgemm_library')}`, {gemm.get('openblas_config', 'not OpenBLAS')}, "
                   f"kernel `{gemm.get('openblas_corename', '?')}`; libtorch default threads "
                   f"{gemm['libtorch_default_threads']}, OpenBLAS default threads {gemm.get('openblas_default_threads')}.")
-        md.append(f"Peak estimate: {m['flops_per_cycle']} FLOP/cycle/core ({m['peak_assumption']}) x {m['ghz']:.3f} GHz "
-                  f"= {m['peak_gflops_per_core']:.0f} GFLOP/s per core, {m['peak_gflops_all']:.0f} for {m['cpus']} cores.")
+        md.append(f"Peak estimate: {m['flops_per_cycle']} FP32 FLOP/cycle/core ({m['peak_assumption']}) x "
+                  f"{clock:.2f} GHz (clock measured by a dependent-add chain; /proc/cpuinfo says {m['ghz']:.3f}) "
+                  f"= {m['flops_per_cycle'] * clock:.0f} GFLOP/s per core, {m['flops_per_cycle'] * clock * m['cpus']:.0f} "
+                  f"for {m['cpus']} cores ({m['peak_gflops_per_core']:.0f} / {m['peak_gflops_all']:.0f} at the "
+                  "cpuinfo clock).")
         md.append("")
-        md.append("| at::mm float32 (M x K) x (K x N) | threads | GFLOP/s | % of peak |")
+        md.append("| at::mm float32 (M x K) x (K x N) | threads | GFLOP/s | % of peak (measured clock) |")
         md.append("|---|---:|---:|---:|")
         for key in sorted(k for k in gemm if k.startswith("threads_")):
             threads = int(key.split("_")[1])
-            peak = m["peak_gflops_per_core"] * threads
+            peak = m["flops_per_cycle"] * clock * threads
             for r in gemm[key]:
                 md.append(f"| ({r['m']} x {r['k']}) x ({r['k']} x {r['n']}) | {threads} | {r['gflops']:.1f} | "
                           f"{100 * r['gflops'] / peak:.0f}% |")

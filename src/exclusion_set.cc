@@ -3,9 +3,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "alsel/errors.h"
 #include "alsel/labeled_data.h"
@@ -60,9 +59,12 @@ ExclusionMatch parse_exclusion_match(std::string_view name) {
 
 const char* exclusion_match_name(ExclusionMatch match) {
   switch (match) {
-    case ExclusionMatch::kId: return "id";
-    case ExclusionMatch::kText: return "text";
-    default: return "both";
+    case ExclusionMatch::kId:
+      return "id";
+    case ExclusionMatch::kText:
+      return "text";
+    default:
+      return "both";
   }
 }
 
@@ -84,7 +86,8 @@ ExclusionReason ExclusionSet::find(std::string_view id, uint64_t text_hash) cons
   if (match_ != ExclusionMatch::kText && ids_.size() > 0 && ids_.contains(id)) {
     return ExclusionReason::kSameId;
   }
-  if (match_ != ExclusionMatch::kId && texts_.size() > 0 && texts_.contains(text_hash_key(text_hash))) {
+  if (match_ != ExclusionMatch::kId && texts_.size() > 0 &&
+      texts_.contains(text_hash_key(text_hash))) {
     return ExclusionReason::kSameText;
   }
   return ExclusionReason::kNone;
@@ -141,7 +144,8 @@ size_t ExclusionSet::add_exclude_file(const std::string& path, const std::string
     try {
       entry = json::parse(content);
     } catch (const json::exception& error) {
-      throw InputError(path + ":" + std::to_string(line_number) + ": invalid JSON: " + error.what());
+      throw InputError(path + ":" + std::to_string(line_number) +
+                       ": invalid JSON: " + error.what());
     }
     if (!entry.is_object()) {
       throw InputError(path + ":" + std::to_string(line_number) + ": expected a JSON object");

@@ -26,7 +26,8 @@ const char* label_color(const std::string& label, std::map<std::string, int>& as
                                    "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"};
   const int size = static_cast<int>(sizeof kPalette / sizeof kPalette[0]);
   auto found = assigned.find(label);
-  if (found == assigned.end()) found = assigned.emplace(label, static_cast<int>(assigned.size())).first;
+  if (found == assigned.end())
+    found = assigned.emplace(label, static_cast<int>(assigned.size())).first;
   return kPalette[found->second % size];
 }
 
@@ -42,8 +43,8 @@ std::string shade(double p) {
 
 void render_sentence(std::ostringstream& out, const ReportSentence& sentence,
                      std::map<std::string, int>& colors) {
-  const std::u32string text = decode_utf8(is_valid_utf8(sentence.text) ? sentence.text
-                                                                       : sanitize_utf8(sentence.text));
+  const std::u32string text =
+      decode_utf8(is_valid_utf8(sentence.text) ? sentence.text : sanitize_utf8(sentence.text));
   out << "<tr><td class=\"rank\">" << sentence.rank << "</td><td class=\"score\">"
       << format_number(sentence.score) << "</td><td><div class=\"id\">" << html_escape(sentence.id)
       << "</div><div class=\"text\">";
@@ -64,7 +65,8 @@ void render_sentence(std::ostringstream& out, const ReportSentence& sentence,
     if (next_entity < entities.size() && static_cast<size_t>(entities[next_entity].end) == i + 1) {
       const EntitySpan& entity = entities[next_entity];
       out << "<sub class=\"tag\" style=\"background:" << label_color(entity.label, colors) << "\">"
-          << html_escape(entity.label) << " " << format_number(entity.confidence, 2) << "</sub></span>";
+          << html_escape(entity.label) << " " << format_number(entity.confidence, 2)
+          << "</sub></span>";
       ++next_entity;
     }
   }
@@ -72,8 +74,8 @@ void render_sentence(std::ostringstream& out, const ReportSentence& sentence,
   if (!entities.empty()) {
     out << "<div class=\"ents\">";
     for (const EntitySpan& entity : entities) {
-      out << "<span class=\"chip\" style=\"border-color:" << label_color(entity.label, colors) << "\">"
-          << html_escape(entity.label) << ": " << html_escape(entity.text) << " <small>["
+      out << "<span class=\"chip\" style=\"border-color:" << label_color(entity.label, colors)
+          << "\">" << html_escape(entity.label) << ": " << html_escape(entity.text) << " <small>["
           << entity.start << ", " << entity.end << ") p=" << format_number(entity.confidence, 3)
           << "</small></span>";
     }
@@ -82,7 +84,8 @@ void render_sentence(std::ostringstream& out, const ReportSentence& sentence,
   out << "</td></tr>\n";
 }
 
-void render_histogram(std::ostringstream& out, const std::vector<HistogramBin>& bins, double cutoff) {
+void render_histogram(std::ostringstream& out, const std::vector<HistogramBin>& bins,
+                      double cutoff) {
   if (bins.empty()) {
     out << "<p>No scored sentences.</p>\n";
     return;
@@ -95,7 +98,8 @@ void render_histogram(std::ostringstream& out, const std::vector<HistogramBin>& 
   const double span = high > low ? high - low : 1.0;
   const auto x_of = [&](double score) { return left + plot_width * (score - low) / span; };
   out << "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " << width << " " << height
-      << "\" width=\"" << width << "\" height=\"" << height << "\" role=\"img\" aria-label=\"histogram\">\n";
+      << "\" width=\"" << width << "\" height=\"" << height
+      << "\" role=\"img\" aria-label=\"histogram\">\n";
   out << "<rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << plot_width << "\" height=\""
       << plot_height << "\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n";
   const double bar_width = plot_width / static_cast<double>(bins.size());
@@ -103,28 +107,30 @@ void render_histogram(std::ostringstream& out, const std::vector<HistogramBin>& 
     const double bar_height = highest > 0 ? plot_height * bins[i].count / highest : 0;
     const bool selected = !std::isnan(cutoff) && bins[i].high >= cutoff;
     char buffer[256];
-    std::snprintf(buffer, sizeof buffer,
-                  "<rect class=\"bar\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\">",
-                  left + i * bar_width + 1, top + plot_height - bar_height, std::max(bar_width - 2, 1.0),
-                  bar_height, selected ? "#d62728" : "#4c78a8");
+    std::snprintf(
+        buffer, sizeof buffer,
+        "<rect class=\"bar\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\">",
+        left + i * bar_width + 1, top + plot_height - bar_height, std::max(bar_width - 2, 1.0),
+        bar_height, selected ? "#d62728" : "#4c78a8");
     out << buffer << "<title>[" << format_number(bins[i].low) << ", " << format_number(bins[i].high)
         << "): " << format_number(bins[i].count, 6) << "</title></rect>\n";
   }
   // Axes labels: min, max, and the count scale.
-  out << "<text x=\"" << left << "\" y=\"" << height - 18 << "\" font-size=\"13\" text-anchor=\"start\">"
-      << format_number(low) << "</text>\n";
+  out << "<text x=\"" << left << "\" y=\"" << height - 18
+      << "\" font-size=\"13\" text-anchor=\"start\">" << format_number(low) << "</text>\n";
   out << "<text x=\"" << left + plot_width << "\" y=\"" << height - 18
       << "\" font-size=\"13\" text-anchor=\"end\">" << format_number(high) << "</text>\n";
   out << "<text x=\"" << left + plot_width / 2 << "\" y=\"" << height - 2
       << "\" font-size=\"13\" text-anchor=\"middle\">score (higher = more informative)</text>\n";
-  out << "<text x=\"" << left - 6 << "\" y=\"" << top + 12 << "\" font-size=\"13\" text-anchor=\"end\">"
-      << format_number(highest, 6) << "</text>\n";
+  out << "<text x=\"" << left - 6 << "\" y=\"" << top + 12
+      << "\" font-size=\"13\" text-anchor=\"end\">" << format_number(highest, 6) << "</text>\n";
   out << "<text x=\"" << left - 6 << "\" y=\"" << top + plot_height
       << "\" font-size=\"13\" text-anchor=\"end\">0</text>\n";
   if (!std::isnan(cutoff)) {
     const double x = x_of(std::clamp(cutoff, low, high));
-    out << "<line id=\"cutoff\" x1=\"" << x << "\" y1=\"" << top - 5 << "\" x2=\"" << x << "\" y2=\""
-        << top + plot_height << "\" stroke=\"#000\" stroke-width=\"2\" stroke-dasharray=\"6,4\"/>\n";
+    out << "<line id=\"cutoff\" x1=\"" << x << "\" y1=\"" << top - 5 << "\" x2=\"" << x
+        << "\" y2=\"" << top + plot_height
+        << "\" stroke=\"#000\" stroke-width=\"2\" stroke-dasharray=\"6,4\"/>\n";
     const bool label_left = x > left + plot_width * 0.7;
     out << "<text x=\"" << (label_left ? x - 6 : x + 6) << "\" y=\"" << top + 14
         << "\" font-size=\"13\" text-anchor=\"" << (label_left ? "end" : "start")
@@ -140,12 +146,23 @@ std::string html_escape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -168,7 +185,8 @@ ReportSentence make_report_sentence(const Selected& item, int rank) {
     if (index >= analysis.probabilities.size()) break;
     const double p = analysis.probabilities[index];
     const auto [start, end] = sentence.word_spans[w];
-    for (int i = std::max(start, 0); i < end && static_cast<size_t>(i) < out.confidence.size(); ++i) {
+    for (int i = std::max(start, 0); i < end && static_cast<size_t>(i) < out.confidence.size();
+         ++i) {
       out.confidence[i] = p;
     }
   }
@@ -183,15 +201,18 @@ std::string render_html_report(const ReportInput& input) {
       << "<title>" << html_escape(input.title) << "</title>\n<style>\n"
       << "body{font-family:'Noto Sans CJK SC','Noto Sans',sans-serif;margin:24px;color:#222}\n"
       << "h1{font-size:22px;margin:0 0 12px} h2{font-size:17px;margin:24px 0 8px}\n"
-      << "table.facts td{padding:2px 12px 2px 0;font-size:14px} table.facts td:first-child{color:#666}\n"
-      << "table.batch{border-collapse:collapse;width:100%} table.batch th{text-align:left;font-size:13px;"
+      << "table.facts td{padding:2px 12px 2px 0;font-size:14px} table.facts "
+         "td:first-child{color:#666}\n"
+      << "table.batch{border-collapse:collapse;width:100%} table.batch "
+         "th{text-align:left;font-size:13px;"
          "color:#666;border-bottom:1px solid #ccc;padding:4px}\n"
       << "table.batch td{vertical-align:top;border-bottom:1px solid #eee;padding:6px 4px}\n"
       << "td.rank{width:40px;color:#666} td.score{width:80px;font-variant-numeric:tabular-nums}\n"
       << ".id{font-size:12px;color:#888} .text{font-size:20px;line-height:2.1}\n"
       << ".c{padding:1px 0} .ent{border-bottom:3px solid;padding-bottom:1px}\n"
       << ".tag{color:#fff;font-size:11px;border-radius:3px;padding:0 3px;margin-left:2px}\n"
-      << ".chip{display:inline-block;border:1px solid;border-radius:4px;padding:0 6px;margin:2px 4px 0 0;"
+      << ".chip{display:inline-block;border:1px solid;border-radius:4px;padding:0 6px;margin:2px "
+         "4px 0 0;"
          "font-size:13px}\n"
       << ".legend span{display:inline-block;width:48px;text-align:center;font-size:12px}\n"
       << "</style>\n</head>\n<body>\n";

@@ -26,8 +26,10 @@ FileFingerprint fingerprint_file(const std::string& path) {
     if (got == 0) break;
     hash.update(buffer.data(), got);
     fingerprint.bytes += got;
-    for (const char* p = buffer.data(), *end = buffer.data() + got;
-         (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)))) != nullptr; ++p) {
+    for (const char *p = buffer.data(), *end = buffer.data() + got;
+         (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)))) !=
+         nullptr;
+         ++p) {
       ++fingerprint.lines;
     }
     last = buffer[got - 1];

@@ -11,8 +11,9 @@ bool NearDuplicateSuppressor::offer(Selected&& candidate) {
   const NearDuplicateIndex::Match match = index_.find(signature);
   if (match.found) {
     const ScoredSentence& sentence = candidate.sentence;
-    suppressed_.push_back(Suppression{sentence.analysis.id, accepted_ids_[match.index], match.similarity,
-                                      candidate.score, sentence.file, sentence.line});
+    suppressed_.push_back(Suppression{sentence.analysis.id, accepted_ids_[match.index],
+                                      match.similarity, candidate.score, sentence.file,
+                                      sentence.line});
     return false;
   }
   index_.add(std::move(signature));

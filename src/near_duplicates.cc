@@ -28,10 +28,21 @@ std::vector<uint64_t> ngram_hashes(std::u32string_view text, int ngram) {
     return hashes;
   }
   hashes.reserve(text.size() - ngram + 1);
-  for (size_t i = 0; i + ngram <= text.size(); ++i) hashes.push_back(hash_code_points(text.substr(i, ngram)));
+  for (size_t i = 0; i + ngram <= text.size(); ++i)
+    hashes.push_back(hash_code_points(text.substr(i, ngram)));
   std::sort(hashes.begin(), hashes.end());
   hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
   return hashes;
+}
+
+// The normalized text with every digit replaced by '0': "收盘于3012点" and "收盘于3087点" are
+// the same template for an annotator.
+std::u32string comparable_form(std::string_view text) {
+  std::u32string form = normalize_for_matching(text);
+  for (char32_t& c : form) {
+    if (c >= U'0' && c <= U'9') c = U'0';
+  }
+  return form;
 }
 
 }  // namespace
@@ -42,7 +53,8 @@ void NearDuplicateConfig::validate() const {
     message << "--near-threshold must be in (0, 1], got " << threshold;
     throw UsageError(message.str());
   }
-  if (ngram < 1 || ngram > 16) throw UsageError("--ngram must be in 1..16, got " + std::to_string(ngram));
+  if (ngram < 1 || ngram > 16)
+    throw UsageError("--ngram must be in 1..16, got " + std::to_string(ngram));
   if (num_hashes < 16 || num_hashes > 1024) {
     throw UsageError("MinHash num_hashes must be in 16..1024, got " + std::to_string(num_hashes));
   }
@@ -50,7 +62,8 @@ void NearDuplicateConfig::validate() const {
 
 std::string NearDuplicateConfig::to_string() const {
   std::ostringstream out;
-  out << "threshold=" << threshold << " ngram=" << ngram << " num_hashes=" << num_hashes << " seed=" << seed;
+  out << "threshold=" << threshold << " ngram=" << ngram << " num_hashes=" << num_hashes
+      << " seed=" << seed;
   return out.str();
 }
 
@@ -62,12 +75,13 @@ double estimated_jaccard(const MinHashSignature& a, const MinHashSignature& b) {
 }
 
 double ngram_jaccard(std::string_view a, std::string_view b, int ngram) {
-  const std::vector<uint64_t> x = ngram_hashes(normalize_for_matching(a), ngram);
-  const std::vector<uint64_t> y = ngram_hashes(normalize_for_matching(b), ngram);
+  const std::vector<uint64_t> x = ngram_hashes(comparable_form(a), ngram);
+  const std::vector<uint64_t> y = ngram_hashes(comparable_form(b), ngram);
   std::vector<uint64_t> shared;
   std::set_intersection(x.begin(), x.end(), y.begin(), y.end(), std::back_inserter(shared));
   const size_t union_size = x.size() + y.size() - shared.size();
-  return union_size == 0 ? 1.0 : static_cast<double>(shared.size()) / static_cast<double>(union_size);
+  return union_size == 0 ? 1.0
+                         : static_cast<double>(shared.size()) / static_cast<double>(union_size);
 }
 
 NearDuplicateIndex::NearDuplicateIndex(NearDuplicateConfig config) : config_(config) {
@@ -91,7 +105,7 @@ NearDuplicateIndex::NearDuplicateIndex(NearDuplicateConfig config) : config_(con
 }
 
 MinHashSignature NearDuplicateIndex::signature(std::string_view text) const {
-  const std::vector<uint64_t> hashes = ngram_hashes(normalize_for_matching(text), config_.ngram);
+  const std::vector<uint64_t> hashes = ngram_hashes(comparable_form(text), config_.ngram);
   MinHashSignature signature(config_.num_hashes, std::numeric_limits<uint32_t>::max());
   for (int i = 0; i < config_.num_hashes; ++i) {
     const uint64_t a = multipliers_[i], b = offsets_[i];
@@ -124,7 +138,8 @@ NearDuplicateIndex::Match NearDuplicateIndex::find(const MinHashSignature& signa
       const double similarity = estimated_jaccard(signature, signatures_[index]);
       // Ties keep the earliest (best-ranked) accepted sentence.
       if (similarity >= config_.threshold &&
-          (!best.found || similarity > best.similarity || (similarity == best.similarity && index < best.index))) {
+          (!best.found || similarity > best.similarity ||
+           (similarity == best.similarity && index < best.index))) {
         best.found = true;
         best.index = index;
         best.similarity = similarity;

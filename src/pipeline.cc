@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -42,6 +43,8 @@ PipelineCounts& PipelineCounts::operator+=(const PipelineCounts& other) {
   rejected += other.rejected;
   windows += other.windows;
   batches += other.batches;
+  forward_seconds += other.forward_seconds;
+  pipeline_seconds += other.pipeline_seconds;
   return *this;
 }
 
@@ -158,7 +161,9 @@ void Annotator::infer(PreparedChunk& chunk, PipelineCounts& counts) {
 void Annotator::infer_batch(PreparedChunk& chunk, size_t batch_index, PipelineCounts& counts) {
   const int num_labels = static_cast<int>(model_.metadata().labels.size());
   ForwardBatch& batch = chunk.batches.at(batch_index);
+  const auto started = std::chrono::steady_clock::now();
   const BatchEmissions emissions = model_.emissions(batch.sequences);
+  counts.forward_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   ++counts.batches;
   counts.windows += batch.sequences.size();
   for (size_t row = 0; row < batch.rows.size(); ++row) {
@@ -465,8 +470,12 @@ PipelineCounts run_overlapped(const ItemSource& source, Annotator& annotator, do
 
 PipelineCounts run_pipeline(const ItemSource& source, Annotator& annotator, double trim_threshold,
                             const ScoredSink& on_scored, const RejectSink& on_rejected) {
-  if (!annotator.config().overlap) return run_in_turn(source, annotator, trim_threshold, on_scored, on_rejected);
-  return run_overlapped(source, annotator, trim_threshold, on_scored, on_rejected);
+  const auto started = std::chrono::steady_clock::now();
+  PipelineCounts counts = annotator.config().overlap
+      ? run_overlapped(source, annotator, trim_threshold, on_scored, on_rejected)
+      : run_in_turn(source, annotator, trim_threshold, on_scored, on_rejected);
+  counts.pipeline_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return counts;
 }
 
 }  // namespace alsel

@@ -4,7 +4,8 @@
 
 namespace alsel {
 
-PoolFilter::PoolFilter(const ExclusionSet* labeled, const ExclusionSet* sent, bool drop_exact_duplicates)
+PoolFilter::PoolFilter(const ExclusionSet* labeled, const ExclusionSet* sent,
+                       bool drop_exact_duplicates)
     : labeled_(labeled != nullptr && !labeled->empty() ? labeled : nullptr),
       sent_(sent != nullptr && !sent->empty() ? sent : nullptr),
       drop_exact_duplicates_(drop_exact_duplicates) {}
@@ -13,12 +14,14 @@ FilterDecision PoolFilter::check(std::string_view id, std::string_view text) {
   if (labeled_ == nullptr && sent_ == nullptr && !drop_exact_duplicates_) return {};
   const uint64_t text_hash = normalized_text_hash(text);
   FilterDecision decision;
-  if (labeled_ != nullptr && (decision.matched = labeled_->find(id, text_hash)) != ExclusionReason::kNone) {
+  if (labeled_ != nullptr &&
+      (decision.matched = labeled_->find(id, text_hash)) != ExclusionReason::kNone) {
     decision.verdict = FilterVerdict::kLabeled;
     ++counts_.labeled;
     return decision;
   }
-  if (sent_ != nullptr && (decision.matched = sent_->find(id, text_hash)) != ExclusionReason::kNone) {
+  if (sent_ != nullptr &&
+      (decision.matched = sent_->find(id, text_hash)) != ExclusionReason::kNone) {
     decision.verdict = FilterVerdict::kSent;
     ++counts_.sent;
     return decision;
@@ -33,19 +36,27 @@ FilterDecision PoolFilter::check(std::string_view id, std::string_view text) {
 std::string describe(const FilterDecision& decision) {
   const char* by = decision.matched == ExclusionReason::kSameId ? " (same id)" : " (same text)";
   switch (decision.verdict) {
-    case FilterVerdict::kLabeled: return std::string("already labeled") + by;
-    case FilterVerdict::kSent: return std::string("already sent for annotation") + by;
-    case FilterVerdict::kDuplicate: return "exact duplicate of an earlier pool sentence";
-    default: return "kept";
+    case FilterVerdict::kLabeled:
+      return std::string("already labeled") + by;
+    case FilterVerdict::kSent:
+      return std::string("already sent for annotation") + by;
+    case FilterVerdict::kDuplicate:
+      return "exact duplicate of an earlier pool sentence";
+    default:
+      return "kept";
   }
 }
 
 const char* verdict_name(FilterVerdict verdict) {
   switch (verdict) {
-    case FilterVerdict::kLabeled: return "labeled";
-    case FilterVerdict::kSent: return "sent";
-    case FilterVerdict::kDuplicate: return "duplicate";
-    default: return "kept";
+    case FilterVerdict::kLabeled:
+      return "labeled";
+    case FilterVerdict::kSent:
+      return "sent";
+    case FilterVerdict::kDuplicate:
+      return "duplicate";
+    default:
+      return "kept";
   }
 }
 

@@ -50,7 +50,8 @@ void ScoreSummary::add(double score) {
 }
 
 double ScoreSummary::mean() const {
-  return count_ == 0 ? std::numeric_limits<double>::quiet_NaN() : sum_ / static_cast<double>(count_);
+  return count_ == 0 ? std::numeric_limits<double>::quiet_NaN()
+                     : sum_ / static_cast<double>(count_);
 }
 
 const std::vector<double>& ScoreSummary::sorted() const {

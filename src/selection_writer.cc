@@ -40,7 +40,8 @@ std::unique_ptr<SelectionWriter> make_selection_writer(const std::string& format
   const auto found = registry().find(format);
   if (found == registry().end()) {
     std::string names;
-    for (const std::string& name : selection_format_names()) names += (names.empty() ? "" : ", ") + name;
+    for (const std::string& name : selection_format_names())
+      names += (names.empty() ? "" : ", ") + name;
     throw UsageError("unknown output format '" + format + "' (valid: " + names + ")");
   }
   return found->second(options, out);

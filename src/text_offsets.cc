@@ -52,13 +52,15 @@ int OffsetConverter::from_code_points(int code_points) const {
 
 int OffsetConverter::to_code_points(int offset) const {
   if (offset < 0 || offset > length()) {
-    throw std::out_of_range(std::string(offset_unit_name(unit_)) + " offset " + std::to_string(offset) +
-                            " outside [0, " + std::to_string(length()) + "]");
+    throw std::out_of_range(std::string(offset_unit_name(unit_)) + " offset " +
+                            std::to_string(offset) + " outside [0, " + std::to_string(length()) +
+                            "]");
   }
   if (utf16_offsets_.empty()) return offset;
   const auto found = std::lower_bound(utf16_offsets_.begin(), utf16_offsets_.end(), offset);
   if (*found != offset) {
-    throw std::invalid_argument("UTF-16 offset " + std::to_string(offset) + " splits a surrogate pair");
+    throw std::invalid_argument("UTF-16 offset " + std::to_string(offset) +
+                                " splits a surrogate pair");
   }
   return static_cast<int>(found - utf16_offsets_.begin());
 }

@@ -26,7 +26,8 @@ class ExclusionSetTest : public ::testing::Test {
     std::ofstream(path, std::ios::binary) << content;
     return path.string();
   }
-  static ExclusionReason find(const ExclusionSet& set, const std::string& id, const std::string& text) {
+  static ExclusionReason find(const ExclusionSet& set, const std::string& id,
+                              const std::string& text) {
     return set.find(id, normalized_text_hash(text));
   }
   fs::path dir_;
@@ -64,9 +65,11 @@ TEST_F(ExclusionSetTest, IdsFileSkipsBlankAndCommentLines) {
 TEST_F(ExclusionSetTest, JsonlOfAlselDoccanoAndLabelStudioMinRecords) {
   ExclusionSet set;
   const std::string content =
-      "\xEF\xBB\xBF{\"id\": \"a\", \"text\": \"张伟在北京。\", \"rank\": 1}\n"  // alsel jsonl
-      "{\"text\": \"李娜在上海。\", \"label\": [[0, 2, \"PER\"]], \"id\": 7}\n"  // doccano, integer id
-      "{\"id\": 99, \"data\": {\"id\": \"c\", \"text\": \"王芳在广州。\"}}\n";    // task: data.id wins
+      "\xEF\xBB\xBF{\"id\": \"a\", \"text\": \"张伟在北京。\", \"rank\": 1}\n"   // alsel jsonl
+      "{\"text\": \"李娜在上海。\", \"label\": [[0, 2, \"PER\"]], \"id\": 7}\n"  // doccano, integer
+                                                                                 // id
+      "{\"id\": 99, \"data\": {\"id\": \"c\", \"text\": \"王芳在广州。\"}}\n";   // task: data.id
+                                                                                 // wins
   EXPECT_EQ(set.add_exclude_file(write("sent.jsonl", content)), 3u);
   EXPECT_EQ(find(set, "a", "-"), ExclusionReason::kSameId);
   EXPECT_EQ(find(set, "7", "-"), ExclusionReason::kSameId);
@@ -78,7 +81,8 @@ TEST_F(ExclusionSetTest, JsonlOfAlselDoccanoAndLabelStudioMinRecords) {
 TEST_F(ExclusionSetTest, LabelStudioTaskArray) {
   ExclusionSet set;
   const std::string content =
-      "[\n{\"data\": {\"text\": \"张伟在北京。\", \"id\": \"s1\", \"al_score\": 0.9}, \"predictions\": []},\n"
+      "[\n{\"data\": {\"text\": \"张伟在北京。\", \"id\": \"s1\", \"al_score\": 0.9}, "
+      "\"predictions\": []},\n"
       " {\"data\": {\"text\": \"李娜在上海。\", \"id\": 5}},\n \"plain-id\"\n]\n";
   EXPECT_EQ(set.add_exclude_file(write("tasks.json", content)), 3u);
   EXPECT_EQ(find(set, "s1", "-"), ExclusionReason::kSameId);
@@ -89,18 +93,23 @@ TEST_F(ExclusionSetTest, LabelStudioTaskArray) {
 
 TEST_F(ExclusionSetTest, CustomFieldNames) {
   ExclusionSet set;
-  set.add_exclude_file(write("sent.jsonl", "{\"uid\": \"u1\", \"sentence\": \"张伟。\"}\n"), "uid", "sentence");
+  set.add_exclude_file(write("sent.jsonl", "{\"uid\": \"u1\", \"sentence\": \"张伟。\"}\n"), "uid",
+                       "sentence");
   EXPECT_EQ(find(set, "u1", "-"), ExclusionReason::kSameId);
   EXPECT_EQ(find(set, "-", "张伟"), ExclusionReason::kSameText);
 }
 
 TEST_F(ExclusionSetTest, LabeledFilesGiveTextsAndRealIdsOnly) {
   ExclusionSet set;
-  EXPECT_EQ(set.add_labeled_file(write("gold.bio", "张\tB-PER\n伟\tI-PER\n。\tO\n\n李\tB-PER\n娜\tI-PER\n")), 2u);
+  EXPECT_EQ(set.add_labeled_file(
+                write("gold.bio", "张\tB-PER\n伟\tI-PER\n。\tO\n\n李\tB-PER\n娜\tI-PER\n")),
+            2u);
   EXPECT_EQ(set.id_count(), 0u);  // BIO ids are FILE:LINE, meaningless in a pool
   EXPECT_EQ(set.text_count(), 2u);
   EXPECT_EQ(find(set, "x", "张伟。"), ExclusionReason::kSameText);
-  EXPECT_EQ(set.add_labeled_file(write("gold.jsonl", "{\"id\": \"d1\", \"text\": \"王芳。\", \"label\": []}\n")), 1u);
+  EXPECT_EQ(set.add_labeled_file(
+                write("gold.jsonl", "{\"id\": \"d1\", \"text\": \"王芳。\", \"label\": []}\n")),
+            1u);
   EXPECT_EQ(find(set, "d1", "-"), ExclusionReason::kSameId);
 }
 

@@ -53,7 +53,8 @@ TEST(HtmlReportTest, PageIsSelfContainedEscapedAndMarksTheCutoff) {
   EXPECT_EQ(html.find("<script"), std::string::npos);  // nothing executable, nothing injected
   EXPECT_EQ(html.find("<b>"), std::string::npos);
   EXPECT_NE(html.find("&lt;"), std::string::npos);
-  EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org/2000/svg"));  // only the SVG namespace
+  EXPECT_EQ(html.find("http://"),
+            html.find("http://www.w3.org/2000/svg"));  // only the SVG namespace
   EXPECT_EQ(html.find("https://"), std::string::npos);
   EXPECT_EQ(html.find("src="), std::string::npos);
   EXPECT_NE(html.find("id=\"cutoff\""), std::string::npos);
@@ -67,7 +68,8 @@ TEST(HtmlReportTest, PageIsSelfContainedEscapedAndMarksTheCutoff) {
 }
 
 TEST(HtmlReportTest, EscapeCoversTheFiveCharacters) {
-  EXPECT_EQ(html_escape("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+  EXPECT_EQ(html_escape("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
 }
 
 }  // namespace

@@ -15,7 +15,8 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(ManifestTest, FingerprintCountsBytesLinesAndHashes) {
-  const fs::path path = fs::temp_directory_path() / ("alsel-manifest-" + std::to_string(getpid()) + ".jsonl");
+  const fs::path path =
+      fs::temp_directory_path() / ("alsel-manifest-" + std::to_string(getpid()) + ".jsonl");
   const std::string content = "line one\nline two\nno newline at the end";
   std::ofstream(path, std::ios::binary) << content;
   const FileFingerprint fingerprint = fingerprint_file(path.string());
@@ -41,7 +42,8 @@ TEST(ManifestTest, PathAndTimestamp) {
   EXPECT_EQ(default_manifest_path("out/batch.jsonl"), "out/batch.jsonl.manifest.json");
   EXPECT_EQ(default_manifest_path("-"), "");
   EXPECT_EQ(utc_timestamp(std::chrono::system_clock::from_time_t(0)), "1970-01-01T00:00:00Z");
-  EXPECT_EQ(utc_timestamp(std::chrono::system_clock::from_time_t(1738288805)), "2025-01-31T02:00:05Z");
+  EXPECT_EQ(utc_timestamp(std::chrono::system_clock::from_time_t(1738288805)),
+            "2025-01-31T02:00:05Z");
 }
 
 }  // namespace

@@ -15,10 +15,13 @@ namespace {
 TEST(NearDuplicatesTest, EstimateTracksExactJaccard) {
   NearDuplicateIndex index(NearDuplicateConfig{});
   const std::vector<std::pair<std::string, std::string>> pairs = {
-      {"今日上证指数收盘于3012点，成交额较上日放大。", "今日上证指数收盘于3087点，成交额较上日放大。"},
-      {"张伟昨天在北京参加了清华大学举办的人工智能论坛。", "李娜昨天在北京参加了清华大学举办的人工智能论坛。"},
+      {"今日上证指数收盘于3012点，成交额较上日放大。",
+       "今日上证指数收盘于3087点，成交额较上日放大。"},
+      {"张伟昨天在北京参加了清华大学举办的人工智能论坛。",
+       "李娜昨天在北京参加了清华大学举办的人工智能论坛。"},
       {"张伟昨天在北京参加了清华大学举办的人工智能论坛。", "华为公司在深圳发布了新一代手机芯片。"},
-      {"The quick brown fox jumps over the lazy dog.", "The quick brown fox jumped over the lazy dog!"},
+      {"The quick brown fox jumps over the lazy dog.",
+       "The quick brown fox jumped over the lazy dog!"},
   };
   for (const auto& [a, b] : pairs) {
     const double exact = ngram_jaccard(a, b, 3);
@@ -35,8 +38,14 @@ TEST(NearDuplicatesTest, SignaturesAreDeterministicAndNormalized) {
   EXPECT_EQ(one.signature("Hello, World"), one.signature("hello world!"));
   NearDuplicateConfig other_seed;
   other_seed.seed = 7;
-  EXPECT_NE(NearDuplicateIndex(other_seed).signature("张伟在北京工作。"), one.signature("张伟在北京工作。"));
-  EXPECT_EQ(estimated_jaccard(one.signature("张伟"), one.signature("张伟")), 1.0);  // shorter than n
+  EXPECT_NE(NearDuplicateIndex(other_seed).signature("张伟在北京工作。"),
+            one.signature("张伟在北京工作。"));
+  EXPECT_EQ(estimated_jaccard(one.signature("张伟"), one.signature("张伟")),
+            1.0);  // shorter than n
+  // Numbers inside a template do not make sentences different.
+  EXPECT_EQ(one.signature("郭靖和黄蓉的故事发生在襄阳城。第4034号"),
+            one.signature("郭靖和黄蓉的故事发生在襄阳城。第４１９４号"));
+  EXPECT_DOUBLE_EQ(ngram_jaccard("收盘于3012点", "收盘于3087点", 3), 1.0);
   EXPECT_EQ(estimated_jaccard(one.signature("张伟"), one.signature("李娜")), 0.0);
 }
 
@@ -44,7 +53,8 @@ TEST(NearDuplicatesTest, FindsTheAcceptedNearDuplicateOnly) {
   NearDuplicateIndex index(NearDuplicateConfig{});
   index.add(index.signature("今日上证指数收盘于3012点，成交额较上日放大，沪市个股涨多跌少。"));
   index.add(index.signature("华为公司在深圳发布了新一代手机芯片。"));
-  const auto match = index.find(index.signature("今日上证指数收盘于3087点，成交额较上日放大，沪市个股涨多跌少。"));
+  const auto match =
+      index.find(index.signature("今日上证指数收盘于3087点，成交额较上日放大，沪市个股涨多跌少。"));
   EXPECT_TRUE(match.found);
   EXPECT_EQ(match.index, 0u);
   EXPECT_GE(match.similarity, 0.7);
@@ -60,7 +70,8 @@ TEST(NearDuplicatesTest, BandingFollowsTheThreshold) {
     EXPECT_LE(r * b, config.num_hashes);
     EXPECT_LE(std::pow(1 - std::pow(threshold, r), b), 1e-3) << threshold;
     if (r < 8) {  // r + 1 would miss too often
-      EXPECT_GT(std::pow(1 - std::pow(threshold, r + 1), config.num_hashes / (r + 1)), 1e-3) << threshold;
+      EXPECT_GT(std::pow(1 - std::pow(threshold, r + 1), config.num_hashes / (r + 1)), 1e-3)
+          << threshold;
     }
   }
 }
@@ -112,7 +123,19 @@ TEST(NearDuplicateSuppressorTest, NextBestTakesTheSuppressedPlace) {
 // Measured speed of signatures and lookups (printed; the bound only catches pathologies).
 TEST(NearDuplicatesTest, SpeedOfSignaturesAndLookups) {
   std::mt19937 random(5);
-  const std::u32string alphabet = U"的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严";
+  const std::u32string alphabet =
+      U"的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下"
+      U"过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都"
+      U"两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重"
+      U"新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想"
+      U"已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知"
+      U"较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造"
+      U"百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白"
+      U"教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集"
+      U"温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿"
+      U"千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存"
+      U"候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该"
+      U"铁价严";
   std::vector<std::string> texts;
   for (int i = 0; i < 2000; ++i) {
     std::u32string text;
@@ -133,9 +156,12 @@ TEST(NearDuplicatesTest, SpeedOfSignaturesAndLookups) {
     found += index.find(signature).found;
     index.add(std::move(signature));
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("[ MEASURED ] MinHash near-dedupe: %zu sentences of 40 characters in %.3f s (%.1f us each), r=%d b=%d\n",
-              texts.size(), seconds, 1e6 * seconds / texts.size(), index.rows_per_band(), index.bands());
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::printf(
+      "[ MEASURED ] MinHash near-dedupe: %zu sentences of 40 characters in %.3f s (%.1f us each), "
+      "r=%d b=%d\n",
+      texts.size(), seconds, 1e6 * seconds / texts.size(), index.rows_per_band(), index.bands());
   EXPECT_EQ(found, 0u);  // random texts share almost no 3-grams
   EXPECT_LT(seconds, 10.0);
 }

@@ -153,6 +153,8 @@ TEST(PipelineTest, OverlappedRunGivesTheSameResultsInPoolOrder) {
   EXPECT_EQ(counts.windows, expected_counts.windows);
   EXPECT_EQ(counts.batches, expected_counts.batches);
   EXPECT_GT(counts.windows, counts.scored) << "the pool should hold sentences longer than max_len";
+  EXPECT_GT(counts.forward_seconds, 0.0);
+  EXPECT_GE(counts.pipeline_seconds, counts.forward_seconds);
   // Orders are consecutive from 0 and ids come in pool order.
   for (size_t i = 0; i < actual.scored.size(); ++i) {
     EXPECT_EQ(actual.scored[i].rfind(std::to_string(i) + " s", 0), 0u) << actual.scored[i];

@@ -55,7 +55,8 @@ Selected make_selected(double score) {
 }
 
 // text[start:end] in `unit` == the entity text, for every span.
-void expect_slices(const std::string& text, int start, int end, const std::string& expected, OffsetUnit unit) {
+void expect_slices(const std::string& text, int start, int end, const std::string& expected,
+                   OffsetUnit unit) {
   const std::u32string code_points = decode_utf8(text);
   if (unit == OffsetUnit::kCodePoint) {
     ASSERT_LE(end, static_cast<int>(code_points.size()));
@@ -64,7 +65,8 @@ void expect_slices(const std::string& text, int start, int end, const std::strin
     const std::u16string units = to_utf16(code_points);
     const std::u16string want = to_utf16(decode_utf8(expected));
     ASSERT_LE(end, static_cast<int>(units.size()));
-    EXPECT_EQ(units.substr(start, end - start), want) << expected << " at [" << start << ", " << end << ")";
+    EXPECT_EQ(units.substr(start, end - start), want)
+        << expected << " at [" << start << ", " << end << ")";
   }
 }
 
@@ -128,7 +130,8 @@ TEST_P(WriterTest, LabelStudioTasksCarryPredictionsThatSliceTheText) {
       EXPECT_EQ(region["score"], 0.5);
       ASSERT_EQ(region["value"]["labels"].size(), 1u);
       EXPECT_TRUE(region_ids.insert(region["id"].get<std::string>()).second) << region["id"];
-      expect_slices(kText, region["value"]["start"], region["value"]["end"], region["value"]["text"], GetParam());
+      expect_slices(kText, region["value"]["start"], region["value"]["end"],
+                    region["value"]["text"], GetParam());
     }
   }
 }
@@ -145,8 +148,9 @@ TEST_P(WriterTest, JsonlKeepsItsSchemaWithConvertedOffsets) {
   const nlohmann::ordered_json ordered = nlohmann::ordered_json::parse(out.str());
   for (const auto& item : ordered.items()) keys.push_back(item.key());
   // The README's order: id, text, rank, score, strategy, measures, entities.
-  EXPECT_EQ(keys, (std::vector<std::string>{"id", "text", "rank", "score", "strategy", "nlc", "trimmed", "mnlp",
-                                            "entropy", "ltp", "unknown_entities", "entities"}));
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"id", "text", "rank", "score", "strategy", "nlc", "trimmed",
+                                      "mnlp", "entropy", "ltp", "unknown_entities", "entities"}));
   EXPECT_EQ(line["rank"], 3);
   EXPECT_EQ(line["strategy"], "mnlp");
   for (const json& entity : line["entities"]) {
@@ -154,8 +158,11 @@ TEST_P(WriterTest, JsonlKeepsItsSchemaWithConvertedOffsets) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Units, WriterTest, ::testing::Values(OffsetUnit::kCodePoint, OffsetUnit::kUtf16),
-                         [](const auto& info) { return std::string(offset_unit_name(info.param)); });
+INSTANTIATE_TEST_SUITE_P(Units, WriterTest,
+                         ::testing::Values(OffsetUnit::kCodePoint, OffsetUnit::kUtf16),
+                         [](const auto& info) {
+                           return std::string(offset_unit_name(info.param));
+                         });
 
 TEST(SelectionWriterTest, Utf16AndCodePointOffsetsDifferAfterAnEmoji) {
   WriterOptions options;
@@ -179,9 +186,11 @@ TEST(SelectionWriterTest, UnknownFormatListsTheValidOnes) {
     make_selection_writer("brat", WriterOptions(), out);
     FAIL() << "no exception";
   } catch (const UsageError& error) {
-    EXPECT_NE(std::string(error.what()).find("doccano, jsonl, label-studio"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("doccano, jsonl, label-studio"), std::string::npos)
+        << error.what();
   }
-  EXPECT_EQ(selection_format_names(), (std::vector<std::string>{"doccano", "jsonl", "label-studio"}));
+  EXPECT_EQ(selection_format_names(),
+            (std::vector<std::string>{"doccano", "jsonl", "label-studio"}));
 }
 
 TEST(SelectionWriterTest, FailedStreamIsAnOutputError) {

@@ -72,7 +72,8 @@ TEST(TextOffsetsTest, UnitNamesRoundTrip) {
     parse_offset_unit("bytes");
     FAIL() << "no exception";
   } catch (const UsageError& error) {
-    EXPECT_NE(std::string(error.what()).find("codepoint, utf16"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("codepoint, utf16"), std::string::npos)
+        << error.what();
   }
 }
 

@@ -99,7 +99,12 @@ struct ConvertConfig {
   std::string from = "auto";         // auto | bio | doccano | label-studio
   std::string to = "doccano";        // doccano | bio
   std::string out = "-";
-  OffsetUnit offset_unit = OffsetUnit::kCodePoint;  // unit of doccano / Label Studio offsets
+  OffsetUnit offset_unit = OffsetUnit::kCodePoint;      // unit of the input's doccano / Label Studio
+                                                        // offsets (Label Studio counts UTF-16)
+  OffsetUnit out_offset_unit = OffsetUnit::kCodePoint;  // unit of doccano output offsets (code points
+                                                        // are what --labeled and eval read)
+  RunOutputs outputs;                // manifest (report and dropped unused)
+  std::vector<std::string> arguments;  // the command line, for the manifest
   std::string bio_tokens = "auto";   // to bio: char (one token per character), whitespace
                                      // (tokens between spaces), or auto (char unless the text
                                      // has spaces); tokens are always split at entity edges

@@ -6,7 +6,8 @@
 //   sent.add_exclude_file("sent/2025-01-01.jsonl");   // ids, JSONL or a Label Studio task list
 //   alsel::ExclusionSet labeled;
 //   labeled.add_labeled_file("labeled.bio");          // BIO/CoNLL or doccano JSONL
-//   if (sent.find(item.id, alsel::normalized_text_hash(item.text)) != alsel::ExclusionReason::kNone) ...
+//   if (sent.find(item.id, alsel::normalized_text_hash(item.text)) !=
+//   alsel::ExclusionReason::kNone) ...
 //
 // Memory: only 64-bit hashes are kept (alsel/id_set.h), at most 16 bytes per id and 16 per
 // text, whatever the sentences' length. A false match needs a 64-bit hash collision

@@ -25,12 +25,12 @@
 namespace alsel {
 
 struct ReportSentence {
-  int rank = 0;                     // 1 = most informative
-  double score = 0;                 // strategy score
+  int rank = 0;      // 1 = most informative
+  double score = 0;  // strategy score
   std::string id, text;
-  std::vector<double> confidence;   // per code point of text: the probability of the decoded
-                                    // label of the word holding it; NaN outside every word
-  std::vector<EntitySpan> entities; // code-point spans, non-overlapping, in text order
+  std::vector<double> confidence;    // per code point of text: the probability of the decoded
+                                     // label of the word holding it; NaN outside every word
+  std::vector<EntitySpan> entities;  // code-point spans, non-overlapping, in text order
 };
 
 // The report view of one selected sentence.
@@ -39,8 +39,8 @@ ReportSentence make_report_sentence(const Selected& item, int rank);
 struct ReportInput {
   std::string title;
   std::vector<std::pair<std::string, std::string>> facts;  // shown as a table: model, counts...
-  std::vector<HistogramBin> histogram;  // the pool's scores
-  double cutoff = 0;                    // lowest selected score; NaN = no selection
+  std::vector<HistogramBin> histogram;                     // the pool's scores
+  double cutoff = 0;  // lowest selected score; NaN = no selection
   std::vector<ReportSentence> sentences;
 };
 

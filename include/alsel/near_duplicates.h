@@ -12,7 +12,8 @@
 //   }
 //
 // Similarity is the Jaccard index of the sets of character n-grams of the normalized text
-// (alsel/text_normalizer.h); a text shorter than n is one n-gram, itself. MinHash estimates it
+// (alsel/text_normalizer.h) with every ASCII digit read as 0 (numbers vary inside a template);
+// a text shorter than n is one n-gram, itself. MinHash estimates it
 // as the share of equal signature slots (standard error sqrt(J(1-J)/num_hashes): 0.04 at
 // J = 0.7 with 128 hashes). Signatures are deterministic: slot i hashes each n-gram with the
 // i-th (a, b) pair drawn from a SplitMix64 stream of `seed`.
@@ -46,7 +47,8 @@ using MinHashSignature = std::vector<uint32_t>;
 // Share of equal slots of two signatures of the same length, in [0, 1].
 double estimated_jaccard(const MinHashSignature& a, const MinHashSignature& b);
 
-// Exact Jaccard index of the n-gram sets of two texts' normalized forms (for tests and checks).
+// Exact Jaccard index of the n-gram sets of two texts' comparable forms (normalized, digits
+// read as 0), for tests and checks.
 double ngram_jaccard(std::string_view a, std::string_view b, int ngram);
 
 class NearDuplicateIndex {
@@ -58,8 +60,8 @@ class NearDuplicateIndex {
 
   struct Match {
     bool found = false;
-    size_t index = 0;         // index (order of add()) of the most similar accepted signature
-    double similarity = 0;    // its estimated Jaccard similarity
+    size_t index = 0;       // index (order of add()) of the most similar accepted signature
+    double similarity = 0;  // its estimated Jaccard similarity
   };
   // The most similar added signature with estimated similarity >= threshold, if any.
   Match find(const MinHashSignature& signature) const;

@@ -63,6 +63,9 @@ struct PipelineCounts {
   size_t rejected = 0;  // lines rejected (bad input or no tokens)
   size_t windows = 0;   // forward-pass sequences (more than scored when sentences are long)
   size_t batches = 0;   // forward-pass batches
+  double forward_seconds = 0;   // wall time inside the model's forward passes (Annotator::infer)
+  double pipeline_seconds = 0;  // wall time of the whole run_pipeline call; the model's thread
+                                // was idle or busy with other work for the difference
 
   PipelineCounts& operator+=(const PipelineCounts& other);
 };

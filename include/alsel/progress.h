@@ -6,7 +6,7 @@
 //   config.mode = alsel::ProgressMeter::resolve(config.mode, isatty(2));
 //   alsel::ProgressMeter progress(config, total_lines, std::cerr,
 //                                 [](const std::string& line) { spdlog::info("{}", line); });
-//   ... progress.update(reader.lines_read(), scored);   // cheap: prints only when due
+//   ... progress.update(lines_done, scored);   // cheap: prints only when due
 //   progress.finish();                                  // ends the terminal line
 #pragma once
 
@@ -43,18 +43,22 @@ class ProgressMeter {
   // `total_lines`: lines of the pool files (0 = unknown, e.g. stdin: no percent, no ETA).
   // `config.mode` must be resolved (not kAuto). `bar_out` receives the terminal line,
   // `log_line` the periodic lines. `clock` defaults to std::chrono::steady_clock.
-  ProgressMeter(ProgressConfig config, uint64_t total_lines, std::ostream& bar_out, LogLine log_line,
-                Clock clock = {});
+  ProgressMeter(ProgressConfig config, uint64_t total_lines, std::ostream& bar_out,
+                LogLine log_line, Clock clock = {});
 
-  // Reports `lines_read` pool lines read and `scored` sentences scored, when due.
-  void update(uint64_t lines_read, uint64_t scored);
+  // Reports `lines_done` pool lines finished (of total_lines) and `scored` sentences scored,
+  // when due.
+  void update(uint64_t lines_done, uint64_t scored);
+  // Erases the terminal line so that a log message printed next starts on a clean line; the
+  // next due update redraws it. No-op in the other modes.
+  void clear_line();
   // Final state and newline of the terminal line (no-op in the other modes). Idempotent.
   void finish();
 
   // kAuto -> kBar or kLog; other modes unchanged.
   static ProgressMode resolve(ProgressMode mode, bool stderr_is_terminal);
   // The text of one report, e.g. "45,678/100,000 lines (45.7%), 12,345 scored, 850/s, ETA 1m05s".
-  static std::string describe(uint64_t lines_read, uint64_t total_lines, uint64_t scored,
+  static std::string describe(uint64_t lines_done, uint64_t total_lines, uint64_t scored,
                               double elapsed_seconds);
 
  private:
@@ -66,8 +70,9 @@ class ProgressMeter {
   LogLine log_line_;
   Clock clock_;
   double started_ = 0, last_printed_ = 0;
-  uint64_t lines_read_ = 0, scored_ = 0;
+  uint64_t lines_done_ = 0, scored_ = 0;
   bool finished_ = false;
+  bool line_shown_ = false;  // kBar: the terminal line holds a progress report
 };
 
 // "1,234,567".

@@ -16,9 +16,8 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 namespace alsel {
 
@@ -34,9 +33,9 @@ class ScoreSummary {
 
   size_t count() const { return count_; }  // non-NaN scores added
   size_t nan_count() const { return nan_count_; }
-  double min() const { return min_; }      // NaN when count() == 0
+  double min() const { return min_; }  // NaN when count() == 0
   double max() const { return max_; }
-  double mean() const;                     // NaN when count() == 0
+  double mean() const;  // NaN when count() == 0
   // q-quantile, q in [0, 1] (0.5 = median); NaN when count() == 0.
   double quantile(double q) const;
   bool exact() const { return count_ <= capacity_; }  // quantiles exact (no sampling)

@@ -19,11 +19,10 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "alsel/selector.h"
 #include "alsel/text_offsets.h"
@@ -31,12 +30,12 @@
 namespace alsel {
 
 struct WriterOptions {
-  std::string strategy;                           // strategy name written with each sentence
+  std::string strategy;                             // strategy name written with each sentence
   OffsetUnit offset_unit = OffsetUnit::kCodePoint;  // unit of every entity start/end
-  std::string from_name = "label";  // Label Studio: name of the <Labels> control
-  std::string to_name = "text";     // Label Studio: name of the <Text> object it labels
-  std::string model_version;        // Label Studio: predictions' model_version
-  void validate() const;            // throws UsageError for empty Label Studio names
+  std::string from_name = "label";                  // Label Studio: name of the <Labels> control
+  std::string to_name = "text";  // Label Studio: name of the <Text> object it labels
+  std::string model_version;     // Label Studio: predictions' model_version
+  void validate() const;         // throws UsageError for empty Label Studio names
 };
 
 class SelectionWriter {

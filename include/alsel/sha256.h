@@ -5,7 +5,8 @@
 //   hash.update(buffer, size);        // any number of times
 //   std::string hex = hash.hex_digest();   // 64 lower-case hex digits; the object is spent
 //
-//   alsel::sha256_hex("abc");   // "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+//   alsel::sha256_hex("abc");   //
+//   "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 #pragma once
 
 #include <array>
@@ -28,7 +29,7 @@ class Sha256 {
 
   std::array<uint32_t, 8> state_;
   std::array<uint8_t, 64> buffer_;
-  size_t buffered_ = 0;     // bytes waiting in buffer_
+  size_t buffered_ = 0;  // bytes waiting in buffer_
   uint64_t total_bytes_ = 0;
 };
 

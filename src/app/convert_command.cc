@@ -4,20 +4,22 @@
 // JSON exports (a task array; the last annotation that was not cancelled is the gold one; tasks
 // without one are skipped). Outputs: doccano JSONL or BIO (tab-separated, blank line between
 // sentences).
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <tuple>
-
-#include <spdlog/spdlog.h>
 
 #include "alsel/atomic_file.h"
 #include "alsel/commands.h"
 #include "alsel/errors.h"
 #include "alsel/unicode.h"
 #include "alsel/utf8.h"
+#include "run_support.h"
 
 namespace alsel {
 
@@ -26,11 +28,15 @@ void ConvertConfig::validate() const {
   if (from != "auto" && from != "bio" && from != "doccano" && from != "label-studio") {
     throw UsageError("--from must be auto, bio, doccano or label-studio, got '" + from + "'");
   }
-  if (to != "doccano" && to != "bio") throw UsageError("--to must be doccano or bio, got '" + to + "'");
+  if (to != "doccano" && to != "bio")
+    throw UsageError("--to must be doccano or bio, got '" + to + "'");
   if (bio_tokens != "auto" && bio_tokens != "char" && bio_tokens != "whitespace") {
     throw UsageError("--bio-tokens must be auto, char or whitespace, got '" + bio_tokens + "'");
   }
   if (out.empty()) throw UsageError("--out is empty");
+  if (!outputs.write_manifest && !outputs.manifest.empty()) {
+    throw UsageError("--manifest and --no-manifest contradict each other");
+  }
 }
 
 namespace {
@@ -49,8 +55,9 @@ char first_character(const std::string& path) {
   int position = 0;
   while (file.get(c)) {
     // Skip a UTF-8 BOM and whitespace.
-    if (position++ < 3 && (static_cast<unsigned char>(c) == 0xEF || static_cast<unsigned char>(c) == 0xBB ||
-                           static_cast<unsigned char>(c) == 0xBF)) {
+    if (position++ < 3 &&
+        (static_cast<unsigned char>(c) == 0xEF || static_cast<unsigned char>(c) == 0xBB ||
+         static_cast<unsigned char>(c) == 0xBF)) {
       continue;
     }
     if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return c;
@@ -72,26 +79,30 @@ std::string id_of(const json& value) {
 
 // A span given in `unit` offsets, checked against the text and converted to code points. When
 // the tool also gave the span's text, a mismatch is an error that suggests the other unit.
-GoldSpan convert_span(const OffsetConverter& offsets, const std::string& text, int64_t start, int64_t end,
-                      const std::string& label, const json* expected_text, const std::string& where) {
+GoldSpan convert_span(const OffsetConverter& offsets, const std::string& text, int64_t start,
+                      int64_t end, const std::string& label, const json* expected_text,
+                      const std::string& where) {
   if (start < 0 || end > offsets.length() || start >= end) {
-    throw InputError(where + ": span [" + std::to_string(start) + ", " + std::to_string(end) + ") '" + label +
-                     "' is out of range or empty for a text of " + std::to_string(offsets.length()) + " " +
-                     offset_unit_name(offsets.unit()) + " units");
+    throw InputError(where + ": span [" + std::to_string(start) + ", " + std::to_string(end) +
+                     ") '" + label + "' is out of range or empty for a text of " +
+                     std::to_string(offsets.length()) + " " + offset_unit_name(offsets.unit()) +
+                     " units");
   }
   GoldSpan span;
   try {
-    span = GoldSpan{offsets.to_code_points(static_cast<int>(start)), offsets.to_code_points(static_cast<int>(end)),
-                    label};
+    span = GoldSpan{offsets.to_code_points(static_cast<int>(start)),
+                    offsets.to_code_points(static_cast<int>(end)), label};
   } catch (const std::exception& error) {
-    throw InputError(where + ": " + error.what() + " (are the offsets code points? try --offset-unit codepoint)");
+    throw InputError(where + ": " + error.what() +
+                     " (are the offsets code points? try --offset-unit codepoint)");
   }
   if (expected_text != nullptr && expected_text->is_string()) {
     const std::vector<size_t> bytes = code_point_byte_offsets(text);
     const std::string got = text.substr(bytes[span.start], bytes[span.end] - bytes[span.start]);
     if (got != expected_text->get<std::string>()) {
-      throw InputError(where + ": span [" + std::to_string(start) + ", " + std::to_string(end) + ") is '" + got +
-                       "' in the text but the file says '" + expected_text->get<std::string>() +
+      throw InputError(where + ": span [" + std::to_string(start) + ", " + std::to_string(end) +
+                       ") is '" + got + "' in the text but the file says '" +
+                       expected_text->get<std::string>() +
                        "': offsets in another unit? try --offset-unit " +
                        (offsets.unit() == OffsetUnit::kUtf16 ? "codepoint" : "utf16"));
     }
@@ -128,37 +139,45 @@ std::vector<LabeledSentence> read_doccano_utf16(const std::string& path) {
     if (sentence.id.empty()) sentence.id = where;
     if (!is_valid_utf8(sentence.text)) throw InputError(where + ": invalid UTF-8 in the text");
     const OffsetConverter offsets(sentence.text, OffsetUnit::kUtf16);
-    const json* labels = object.contains("label") ? &object["label"] : object.contains("labels") ? &object["labels"] : nullptr;
+    const json* labels = object.contains("label")    ? &object["label"]
+                         : object.contains("labels") ? &object["labels"]
+                                                     : nullptr;
     if (labels != nullptr) {
       for (const json& span : *labels) {
-        if (!span.is_array() || span.size() != 3 || !span[0].is_number_integer() || !span[1].is_number_integer() ||
-            !span[2].is_string()) {
+        if (!span.is_array() || span.size() != 3 || !span[0].is_number_integer() ||
+            !span[1].is_number_integer() || !span[2].is_string()) {
           throw InputError(where + ": span " + span.dump() + " is not [start, end, \"TAG\"]");
         }
-        sentence.spans.push_back(convert_span(offsets, sentence.text, span[0].get<int64_t>(), span[1].get<int64_t>(),
-                                              span[2].get<std::string>(), nullptr, where));
+        sentence.spans.push_back(convert_span(offsets, sentence.text, span[0].get<int64_t>(),
+                                              span[1].get<int64_t>(), span[2].get<std::string>(),
+                                              nullptr, where));
       }
     }
     if (object.contains("entities")) {
       for (const json& entity : object["entities"]) {
-        if (!entity.is_object() || !entity.contains("start_offset") || !entity.contains("end_offset") ||
-            !entity.contains("label")) {
-          throw InputError(where + ": entity " + entity.dump() + " lacks start_offset, end_offset or label");
+        if (!entity.is_object() || !entity.contains("start_offset") ||
+            !entity.contains("end_offset") || !entity.contains("label")) {
+          throw InputError(where + ": entity " + entity.dump() +
+                           " lacks start_offset, end_offset or label");
         }
-        sentence.spans.push_back(convert_span(offsets, sentence.text, entity["start_offset"].get<int64_t>(),
+        sentence.spans.push_back(convert_span(offsets, sentence.text,
+                                              entity["start_offset"].get<int64_t>(),
                                               entity["end_offset"].get<int64_t>(),
                                               entity["label"].get<std::string>(), nullptr, where));
       }
     }
     std::stable_sort(sentence.spans.begin(), sentence.spans.end(),
-                     [](const GoldSpan& a, const GoldSpan& b) { return std::tie(a.start, a.end) < std::tie(b.start, b.end); });
+                     [](const GoldSpan& a, const GoldSpan& b) {
+                       return std::tie(a.start, a.end) < std::tie(b.start, b.end);
+                     });
     sentences.push_back(std::move(sentence));
   }
   return sentences;
 }
 
 // Label Studio JSON export: the last non-cancelled annotation of each task.
-std::vector<LabeledSentence> read_label_studio(const std::string& path, OffsetUnit unit, size_t& skipped) {
+std::vector<LabeledSentence> read_label_studio(const std::string& path, OffsetUnit unit,
+                                               size_t& skipped) {
   std::ifstream file(path, std::ios::binary);
   if (!file) throw InputError("cannot open '" + path + "': " + std::strerror(errno));
   std::ostringstream content;
@@ -169,7 +188,8 @@ std::vector<LabeledSentence> read_label_studio(const std::string& path, OffsetUn
   } catch (const json::exception& error) {
     throw InputError(path + ": invalid JSON: " + error.what());
   }
-  if (!tasks.is_array()) throw InputError(path + ": a Label Studio export is a JSON array of tasks");
+  if (!tasks.is_array())
+    throw InputError(path + ": a Label Studio export is a JSON array of tasks");
   std::vector<LabeledSentence> sentences;
   for (size_t t = 0; t < tasks.size(); ++t) {
     const json& task = tasks[t];
@@ -179,11 +199,13 @@ std::vector<LabeledSentence> read_label_studio(const std::string& path, OffsetUn
     }
     const json& data = task["data"];
     const auto text = data.find("text");
-    if (text == data.end() || !text->is_string()) throw InputError(where + ": data.text is missing or not a string");
+    if (text == data.end() || !text->is_string())
+      throw InputError(where + ": data.text is missing or not a string");
     const json* annotation = nullptr;
     if (task.contains("annotations") && task["annotations"].is_array()) {
       for (const json& candidate : task["annotations"]) {
-        if (candidate.is_object() && !candidate.value("was_cancelled", false)) annotation = &candidate;
+        if (candidate.is_object() && !candidate.value("was_cancelled", false))
+          annotation = &candidate;
       }
     }
     if (annotation == nullptr) {
@@ -200,19 +222,23 @@ std::vector<LabeledSentence> read_label_studio(const std::string& path, OffsetUn
     if (!is_valid_utf8(sentence.text)) throw InputError(where + ": invalid UTF-8 in data.text");
     const OffsetConverter offsets(sentence.text, unit);
     for (const json& region : annotation->value("result", json::array())) {
-      if (!region.is_object() || region.value("type", "") != "labels" || !region.contains("value")) continue;
+      if (!region.is_object() || region.value("type", "") != "labels" || !region.contains("value"))
+        continue;
       const json& value = region["value"];
       if (!value.contains("start") || !value.contains("end") || !value.contains("labels") ||
-          !value["labels"].is_array() || value["labels"].empty() || !value["labels"][0].is_string()) {
+          !value["labels"].is_array() || value["labels"].empty() ||
+          !value["labels"][0].is_string()) {
         throw InputError(where + ": region " + region.dump() + " lacks start, end or labels");
       }
       const json* expected = value.contains("text") ? &value["text"] : nullptr;
-      sentence.spans.push_back(convert_span(offsets, sentence.text, value["start"].get<int64_t>(),
-                                            value["end"].get<int64_t>(), value["labels"][0].get<std::string>(),
-                                            expected, where));
+      sentence.spans.push_back(convert_span(
+          offsets, sentence.text, value["start"].get<int64_t>(), value["end"].get<int64_t>(),
+          value["labels"][0].get<std::string>(), expected, where));
     }
     std::stable_sort(sentence.spans.begin(), sentence.spans.end(),
-                     [](const GoldSpan& a, const GoldSpan& b) { return std::tie(a.start, a.end) < std::tie(b.start, b.end); });
+                     [](const GoldSpan& a, const GoldSpan& b) {
+                       return std::tie(a.start, a.end) < std::tie(b.start, b.end);
+                     });
     sentences.push_back(std::move(sentence));
   }
   return sentences;
@@ -225,7 +251,8 @@ void write_doccano(std::ostream& out, const LabeledSentence& sentence, OffsetUni
   line["text"] = sentence.text;
   nlohmann::ordered_json labels = nlohmann::ordered_json::array();
   for (const GoldSpan& span : sentence.spans) {
-    labels.push_back({offsets.from_code_points(span.start), offsets.from_code_points(span.end), span.label});
+    labels.push_back(
+        {offsets.from_code_points(span.start), offsets.from_code_points(span.end), span.label});
   }
   line["label"] = std::move(labels);
   out << line.dump() << '\n';
@@ -233,7 +260,8 @@ void write_doccano(std::ostream& out, const LabeledSentence& sentence, OffsetUni
 
 // Writes one BIO sentence; returns the number of entities written (spans covering no token, i.e.
 // only whitespace, are dropped with a warning).
-size_t write_bio(std::ostream& out, const LabeledSentence& sentence, const std::string& token_mode) {
+size_t write_bio(std::ostream& out, const LabeledSentence& sentence,
+                 const std::string& token_mode) {
   const std::u32string text = decode_utf8(sentence.text);
   bool has_space = false;
   for (char32_t c : text) has_space |= separates_tokens(c);
@@ -280,12 +308,16 @@ size_t write_bio(std::ostream& out, const LabeledSentence& sentence, const std::
     if (written[s]) {
       ++entities;
     } else {
-      spdlog::warn("{}:{}: id {}: entity [{}, {}) {} covers no token (whitespace only or overlapping): dropped",
-                   sentence.file, sentence.line, sentence.id, sentence.spans[s].start, sentence.spans[s].end,
-                   sentence.spans[s].label);
+      spdlog::warn(
+          "{}:{}: id {}: entity [{}, {}) {} covers no token (whitespace only or overlapping): "
+          "dropped",
+          sentence.file, sentence.line, sentence.id, sentence.spans[s].start, sentence.spans[s].end,
+          sentence.spans[s].label);
     }
   }
-  if (tokens == 0) spdlog::warn("{}:{}: id {}: text has no tokens: skipped", sentence.file, sentence.line, sentence.id);
+  if (tokens == 0)
+    spdlog::warn("{}:{}: id {}: text has no tokens: skipped", sentence.file, sentence.line,
+                 sentence.id);
   return entities;
 }
 
@@ -293,12 +325,14 @@ size_t write_bio(std::ostream& out, const LabeledSentence& sentence, const std::
 
 ConvertSummary run_convert(const ConvertConfig& config) {
   config.validate();
+  const auto started = std::chrono::system_clock::now();
+  const std::vector<FileFingerprint> input_files = fingerprint_files(config.inputs);
   ConvertSummary summary;
   AtomicOutputFile out(config.out);
   const auto emit = [&](const LabeledSentence& sentence) {
     ++summary.sentences;
     if (config.to == "doccano") {
-      write_doccano(out.stream(), sentence, config.offset_unit);
+      write_doccano(out.stream(), sentence, config.out_offset_unit);
       summary.entities += sentence.spans.size();
     } else {
       summary.entities += write_bio(out.stream(), sentence, config.bio_tokens);
@@ -307,7 +341,9 @@ ConvertSummary run_convert(const ConvertConfig& config) {
   for (const std::string& path : config.inputs) {
     const std::string format = input_format(config, path);
     if (format == "label-studio") {
-      for (const LabeledSentence& sentence : read_label_studio(path, config.offset_unit, summary.skipped)) emit(sentence);
+      for (const LabeledSentence& sentence :
+           read_label_studio(path, config.offset_unit, summary.skipped))
+        emit(sentence);
     } else if (format == "doccano" && config.offset_unit == OffsetUnit::kUtf16) {
       for (const LabeledSentence& sentence : read_doccano_utf16(path)) emit(sentence);
     } else {
@@ -318,9 +354,32 @@ ConvertSummary run_convert(const ConvertConfig& config) {
   }
   if (!out.stream()) throw OutputError("writing '" + config.out + "' failed");
   out.commit();
-  spdlog::info("convert: {} sentences, {} entities{} -> {} ({})", summary.sentences, summary.entities,
-               summary.skipped ? ", " + std::to_string(summary.skipped) + " tasks skipped" : std::string(),
-               config.out, config.to);
+  const std::string manifest_file = manifest_path(config.outputs, config.out);
+  if (!manifest_file.empty()) {
+    nlohmann::ordered_json manifest;
+    manifest["alsel_version"] = ALSEL_VERSION;
+    manifest["command"] = "convert";
+    manifest["arguments"] = config.arguments;
+    manifest["started_at"] = utc_timestamp(started);
+    manifest["finished_at"] = utc_timestamp(std::chrono::system_clock::now());
+    manifest["inputs"] = fingerprints_json(input_files);
+    manifest["settings"] = {{"from", config.from},
+                            {"to", config.to},
+                            {"offset_unit", offset_unit_name(config.offset_unit)},
+                            {"out_offset_unit", offset_unit_name(config.out_offset_unit)},
+                            {"bio_tokens", config.bio_tokens}};
+    manifest["counts"] = {{"sentences", summary.sentences},
+                          {"entities", summary.entities},
+                          {"skipped", summary.skipped}};
+    manifest["outputs"] = {{"out", config.out == "-"
+                                       ? nlohmann::ordered_json(nullptr)
+                                       : fingerprint_json(fingerprint_file(config.out))}};
+    write_file_atomically(manifest_file, manifest.dump(2) + "\n");
+  }
+  spdlog::info(
+      "convert: {} sentences, {} entities{} -> {} ({})", summary.sentences, summary.entities,
+      summary.skipped ? ", " + std::to_string(summary.skipped) + " tasks skipped" : std::string(),
+      config.out, config.to);
   return summary;
 }
 

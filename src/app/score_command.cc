@@ -1,7 +1,7 @@
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <iterator>
-
-#include <spdlog/spdlog.h>
 
 #include "alsel/atomic_file.h"
 #include "alsel/commands.h"
@@ -50,12 +50,14 @@ RunSummary run_score(const ScoreConfig& config) {
   // Distribution of each raw measure over the pool.
   const char* const measure_names[] = {"nlc", "trimmed", "mnlp", "entropy", "ltp"};
   std::vector<ScoreSummary> distributions(std::size(measure_names));
-  size_t scored = 0;
+  // Progress counts pool lines finished (scored, rejected or blank), not lines read ahead.
+  size_t scored = 0, rejected = 0;
+  const auto lines_done = [&] { return scored + rejected + reader.blank_lines(); };
   RunSummary summary;
   summary.counts = run_pipeline(
       [&](PoolItem& item) {
         const bool more = reader.next(item);
-        progress->update(reader.lines_read(), scored);
+        progress->update(lines_done(), scored);
         return more;
       },
       annotator, config.trim_threshold,
@@ -69,9 +71,15 @@ RunSummary run_score(const ScoreConfig& config) {
         const Measures& m = sentence.measures;
         const double values[] = {m.nlc, m.trimmed, m.mnlp, m.entropy, m.ltp};
         for (size_t i = 0; i < distributions.size(); ++i) distributions[i].add(values[i]);
-        progress->update(reader.lines_read(), ++scored);
+        ++scored;
+        progress->update(lines_done(), scored);
       },
-      [&](const PoolItem& item) { rejects(item); });
+      [&](const PoolItem& item) {
+        progress->clear_line();  // the warning gets a line of its own
+        rejects(item);
+        ++rejected;
+        progress->update(lines_done(), scored);
+      });
   progress->finish();
   timings["scoring"] = seconds_since(phase);
   phase = std::chrono::steady_clock::now();
@@ -103,7 +111,8 @@ RunSummary run_score(const ScoreConfig& config) {
                           {"batches", summary.counts.batches}};
     manifest["timings_seconds"] = timings;
     nlohmann::ordered_json measures;
-    for (size_t i = 0; i < distributions.size(); ++i) measures[measure_names[i]] = distributions[i].to_json();
+    for (size_t i = 0; i < distributions.size(); ++i)
+      measures[measure_names[i]] = distributions[i].to_json();
     manifest["measure_distributions"] = measures;
     nlohmann::ordered_json outputs;
     outputs["out"] = config.out == "-" ? nlohmann::ordered_json(nullptr)

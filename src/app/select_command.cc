@@ -1,9 +1,9 @@
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
 #include <numeric>
 #include <unordered_map>
-
-#include <spdlog/spdlog.h>
 
 #include "alsel/atomic_file.h"
 #include "alsel/commands.h"
@@ -87,8 +87,9 @@ class DroppedLog {
     file_->stream() << line.dump() << '\n';
   }
   void suppressed(const Suppression& suppression) {
-    spdlog::debug("{}:{}: id {}: near duplicate of {} (similarity {:.2f})", suppression.file, suppression.line,
-                  suppression.id, suppression.duplicate_of, suppression.similarity);
+    spdlog::debug("{}:{}: id {}: near duplicate of {} (similarity {:.2f})", suppression.file,
+                  suppression.line, suppression.id, suppression.duplicate_of,
+                  suppression.similarity);
     if (!file_) return;
     nlohmann::ordered_json line;
     line["id"] = suppression.id;
@@ -127,8 +128,9 @@ RunSummary run_select(const SelectConfig& config) {
   nlohmann::ordered_json timings;
   std::unique_ptr<Strategy> strategy = make_strategy(config.strategy, config.strategy_options);
   const bool near = config.dedupe.mode == "near";
-  spdlog::info("strategy {} ({}), k={}, dedupe {}", strategy->name(), config.strategy_options.to_string(),
-               config.k, near ? "near (" + config.dedupe.near.to_string() + ")" : config.dedupe.mode);
+  spdlog::info("strategy {} ({}), k={}, dedupe {}", strategy->name(),
+               config.strategy_options.to_string(), config.k,
+               near ? "near (" + config.dedupe.near.to_string() + ")" : config.dedupe.mode);
 
   // The reader checks the pool files before anything else; their fingerprints (one read) give
   // the progress meter its total line count.
@@ -142,21 +144,24 @@ RunSummary run_select(const SelectConfig& config) {
   // Exclusions.
   phase = std::chrono::steady_clock::now();
   const ExclusionMatch match =
-      config.exclusion.match != "auto"                     ? parse_exclusion_match(config.exclusion.match)
+      config.exclusion.match != "auto" ? parse_exclusion_match(config.exclusion.match)
       : config.pool.reader.format == InputFormat::kText ? ExclusionMatch::kText
-                                                           : ExclusionMatch::kIdOrText;
+                                                        : ExclusionMatch::kIdOrText;
   ExclusionSet labeled_set(match), sent_set(match);
   if (config.exclusion.exclude_labeled) {
     for (const std::string& path : config.labeled) labeled_set.add_labeled_file(path);
   }
   size_t sent_entries = 0;
   for (const std::string& path : config.exclusion.exclude) {
-    sent_entries += sent_set.add_exclude_file(path, config.pool.reader.id_field, config.pool.reader.text_field);
+    sent_entries +=
+        sent_set.add_exclude_file(path, config.pool.reader.id_field, config.pool.reader.text_field);
   }
   if (!config.labeled.empty() || !config.exclusion.exclude.empty()) {
-    spdlog::info("exclusions (match {}): {} labeled ids, {} labeled texts; {} sent entries ({} ids, {} texts)",
-                 exclusion_match_name(match), labeled_set.id_count(), labeled_set.text_count(), sent_entries,
-                 sent_set.id_count(), sent_set.text_count());
+    spdlog::info(
+        "exclusions (match {}): {} labeled ids, {} labeled texts; {} sent entries ({} ids, {} "
+        "texts)",
+        exclusion_match_name(match), labeled_set.id_count(), labeled_set.text_count(), sent_entries,
+        sent_set.id_count(), sent_set.text_count());
   }
   timings["exclusions"] = seconds_since(phase);
 
@@ -180,12 +185,18 @@ RunSummary run_select(const SelectConfig& config) {
   ScoreSummary pool_scores;
   MeasureSums measure_sums;
   std::unique_ptr<ProgressMeter> progress = make_progress(config.progress, total_lines(pool_files));
-  size_t scored = 0;
+  // Progress counts pool lines finished (scored, rejected, dropped or blank), not lines read:
+  // the pipeline reads a whole chunk ahead of the model.
+  size_t scored = 0, rejected = 0;
+  const auto lines_done = [&] {
+    return scored + rejected + filter.counts().excluded() + filter.counts().duplicates +
+           reader.blank_lines();
+  };
   RunSummary summary;
   summary.counts = run_pipeline(
       [&](PoolItem& item) {
         while (reader.next(item)) {
-          progress->update(reader.lines_read(), scored);
+          progress->update(lines_done(), scored);
           if (item.rejected) return true;
           const FilterDecision decision = filter.check(item.id, item.text);
           if (decision.verdict == FilterVerdict::kKeep) return true;
@@ -200,9 +211,15 @@ RunSummary run_select(const SelectConfig& config) {
         measure_sums.add(sentence.measures);
         if (near) ranking.push_back(RankEntry{score, hash_id(sentence.analysis.id)});
         top.offer(score, std::move(sentence));
-        progress->update(reader.lines_read(), ++scored);
+        ++scored;
+        progress->update(lines_done(), scored);
       },
-      [&](const PoolItem& item) { rejects(item); });
+      [&](const PoolItem& item) {
+        progress->clear_line();  // the warning gets a line of its own
+        rejects(item);
+        ++rejected;
+        progress->update(lines_done(), scored);
+      });
   progress->finish();
   const PoolFilterCounts& filtered = filter.counts();
   summary.counts.read += filtered.excluded() + filtered.duplicates;  // read, but never scored
@@ -226,12 +243,14 @@ RunSummary run_select(const SelectConfig& config) {
       if (suppressor.full()) break;
       suppressor.offer(std::move(candidate));
     }
-    std::vector<uint32_t> order;  // pool orders, best first; built on the first refill
+    std::vector<uint32_t> order;   // pool orders, best first; built on the first refill
+    size_t last_fetch = consumed;  // candidates fetched by the previous pass
     while (!suppressor.full() && consumed < ranking.size()) {
       if (reads_stdin(config.pool.paths)) {
-        spdlog::warn("{} near duplicates suppressed and the pool (stdin) cannot be read again: {} of {} "
-                     "selected; raise --candidate-factor (now {})",
-                     suppressor.suppressed().size(), suppressor.accepted(), k, factor);
+        spdlog::warn(
+            "{} near duplicates suppressed and the pool (stdin) cannot be read again: {} of {} "
+            "selected; raise --candidate-factor (now {})",
+            suppressor.suppressed().size(), suppressor.accepted(), k, factor);
         break;
       }
       const auto refill_started = std::chrono::steady_clock::now();
@@ -242,11 +261,16 @@ RunSummary run_select(const SelectConfig& config) {
           return TopKSelector::ranks_before(ranking[a].score, a, ranking[b].score, b);
         });
       }
-      const size_t batch = std::min((k - suppressor.accepted()) * factor, ranking.size() - consumed);
+      // At least twice the previous fetch: passes stay logarithmic in the pool even when nearly
+      // every candidate is a near duplicate.
+      last_fetch = std::max((k - suppressor.accepted()) * factor, 2 * last_fetch);
+      const size_t batch = std::min(last_fetch, ranking.size() - consumed);
       std::unordered_map<uint64_t, uint32_t> wanted;  // id hash -> pool order
-      for (size_t i = consumed; i < consumed + batch; ++i) wanted.emplace(ranking[order[i]].id_hash, order[i]);
-      spdlog::info("refill pass {}: {} near duplicates suppressed, scoring the next {} candidates again",
-                   summary.refill_passes + 1, suppressor.suppressed().size(), batch);
+      for (size_t i = consumed; i < consumed + batch; ++i)
+        wanted.emplace(ranking[order[i]].id_hash, order[i]);
+      spdlog::info(
+          "refill pass {}: {} near duplicates suppressed, scoring the next {} candidates again",
+          summary.refill_passes + 1, suppressor.suppressed().size(), batch);
       PoolReader again(config.pool.paths, config.pool.reader);
       std::vector<Selected> refill;
       run_pipeline(
@@ -294,22 +318,25 @@ RunSummary run_select(const SelectConfig& config) {
     writer_options.model_version = model->metadata().name + "@" + model_file.sha256.substr(0, 12);
   }
   AtomicOutputFile out(config.out);
-  std::unique_ptr<SelectionWriter> writer = make_selection_writer(config.format, writer_options, out.stream());
+  std::unique_ptr<SelectionWriter> writer =
+      make_selection_writer(config.format, writer_options, out.stream());
   int rank = 0;
   for (const Selected& item : selected) writer->write(item, ++rank);
   writer->finish();
   summary.selected = selected.size();
 
-  const double cutoff = selected.empty() ? std::numeric_limits<double>::quiet_NaN() : selected.back().score;
+  const double cutoff =
+      selected.empty() ? std::numeric_limits<double>::quiet_NaN() : selected.back().score;
   std::optional<AtomicOutputFile> report;
   if (!config.outputs.report.empty()) {
     ReportInput input;
-    input.title = "alsel select: " + std::to_string(selected.size()) + " sentences by " + strategy->name();
+    input.title =
+        "alsel select: " + std::to_string(selected.size()) + " sentences by " + strategy->name();
     input.facts = {
         {"generated", utc_timestamp(started_wall)},
         {"model", writer_options.model_version + " (" + config.model.path + ")"},
-        {"pool", std::to_string(config.pool.paths.size()) + " file(s): " + config.pool.paths.front() +
-                     (config.pool.paths.size() > 1 ? ", ..." : "")},
+        {"pool", std::to_string(config.pool.paths.size()) + " file(s): " +
+                     config.pool.paths.front() + (config.pool.paths.size() > 1 ? ", ..." : "")},
         {"strategy", strategy->name() + " (" + strategy->definition() + ")"},
         {"counts", "read " + std::to_string(summary.counts.read) + ", scored " +
                        std::to_string(summary.counts.scored) + ", rejected " +
@@ -327,7 +354,8 @@ RunSummary run_select(const SelectConfig& config) {
     input.histogram = pool_scores.histogram(40);
     input.cutoff = cutoff;
     rank = 0;
-    for (const Selected& item : selected) input.sentences.push_back(make_report_sentence(item, ++rank));
+    for (const Selected& item : selected)
+      input.sentences.push_back(make_report_sentence(item, ++rank));
     report.emplace(config.outputs.report);
     report->stream() << render_html_report(input);
   }
@@ -389,16 +417,18 @@ RunSummary run_select(const SelectConfig& config) {
     manifest["score_distribution"] = distribution;
     manifest["measure_means"] = measure_sums.means_json();
     nlohmann::ordered_json selection;
-    selection["cutoff_score"] = std::isnan(cutoff) ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(cutoff);
+    selection["cutoff_score"] =
+        std::isnan(cutoff) ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(cutoff);
     selection["top_score"] = selected.empty() ? nlohmann::ordered_json(nullptr)
                                               : nlohmann::ordered_json(selected.front().score);
     manifest["selection"] = selection;
     nlohmann::ordered_json outputs;
     outputs["out"] = config.out == "-" ? nlohmann::ordered_json(nullptr)
                                        : fingerprint_json(fingerprint_file(config.out));
-    for (const auto& [key, path] : {std::pair<const char*, const std::string&>{"rejects", config.pool.rejects_path},
-                                    {"dropped", config.outputs.dropped},
-                                    {"report", config.outputs.report}}) {
+    for (const auto& [key, path] :
+         {std::pair<const char*, const std::string&>{"rejects", config.pool.rejects_path},
+          {"dropped", config.outputs.dropped},
+          {"report", config.outputs.report}}) {
       outputs[key] = path.empty() || path == "-" ? nlohmann::ordered_json(nullptr)
                                                  : fingerprint_json(fingerprint_file(path));
     }

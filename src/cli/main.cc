@@ -209,7 +209,7 @@ int main(int argc, char** argv) {
   info_command->add_flag("--json", info.json, "print JSON");
 
   alsel::ConvertConfig convert;
-  std::string convert_offset_unit = "codepoint";
+  std::string convert_offset_unit = "codepoint", convert_out_offset_unit = "codepoint";
   CLI::App* convert_command =
       app.add_subcommand("convert", "convert labeled data: BIO/CoNLL, doccano JSONL, Label Studio export");
   convert_command->add_option("-i,--input", convert.inputs, "input files, read in order")->required();
@@ -221,9 +221,17 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   convert_command->add_option("-o,--out", convert.out, "output file (- = stdout)")->capture_default_str();
   convert_command->add_option("--offset-unit", convert_offset_unit,
-                              "unit of doccano and Label Studio offsets: codepoint or utf16")
+                              "unit of the input's doccano / Label Studio offsets: codepoint or utf16")
       ->check(CLI::IsMember({"codepoint", "utf16"}))
       ->capture_default_str();
+  convert_command->add_option("--out-offset-unit", convert_out_offset_unit,
+                              "unit of doccano output offsets: codepoint (what --labeled reads) or utf16")
+      ->check(CLI::IsMember({"codepoint", "utf16"}))
+      ->capture_default_str();
+  convert_command->add_option("--manifest", convert.outputs.manifest,
+                              "run manifest path (default: OUT.manifest.json; none when OUT is stdout)");
+  convert_command->add_flag("--no-manifest", [&convert](int64_t) { convert.outputs.write_manifest = false; },
+                            "write no run manifest");
   convert_command->add_option("--bio-tokens", convert.bio_tokens,
                               "to bio: char, whitespace, or auto (char unless the text has spaces)")
       ->check(CLI::IsMember({"auto", "char", "whitespace"}))
@@ -255,6 +263,8 @@ int main(int argc, char** argv) {
       alsel::run_score(score);
     } else if (convert_command->parsed()) {
       convert.offset_unit = alsel::parse_offset_unit(convert_offset_unit);
+      convert.out_offset_unit = alsel::parse_offset_unit(convert_out_offset_unit);
+      convert.arguments = arguments;
       alsel::run_convert(convert);
     } else if (eval_command->parsed()) {
       eval.format = eval_format == "bio"       ? alsel::LabeledFormat::kBio

@@ -16,8 +16,8 @@ class DoccanoWriter : public SelectionWriter {
     const OffsetConverter offsets(sentence.text, options_.offset_unit);
     nlohmann::ordered_json labels = nlohmann::ordered_json::array();
     for (const EntitySpan& entity : sentence.analysis.entities) {
-      labels.push_back({offsets.from_code_points(entity.start), offsets.from_code_points(entity.end),
-                        entity.label});
+      labels.push_back({offsets.from_code_points(entity.start),
+                        offsets.from_code_points(entity.end), entity.label});
     }
     nlohmann::ordered_json line;
     line["text"] = sentence.text;
@@ -37,7 +37,8 @@ class DoccanoWriter : public SelectionWriter {
 
 }  // namespace
 
-std::unique_ptr<SelectionWriter> make_doccano_writer(const WriterOptions& options, std::ostream& out) {
+std::unique_ptr<SelectionWriter> make_doccano_writer(const WriterOptions& options,
+                                                     std::ostream& out) {
   return std::make_unique<DoccanoWriter>(options, out);
 }
 

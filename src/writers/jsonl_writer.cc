@@ -31,7 +31,8 @@ class JsonlWriter : public SelectionWriter {
 
 }  // namespace
 
-std::unique_ptr<SelectionWriter> make_jsonl_writer(const WriterOptions& options, std::ostream& out) {
+std::unique_ptr<SelectionWriter> make_jsonl_writer(const WriterOptions& options,
+                                                   std::ostream& out) {
   return std::make_unique<JsonlWriter>(options, out);
 }
 

@@ -9,7 +9,8 @@ namespace {
 
 class LabelStudioWriter : public SelectionWriter {
  public:
-  LabelStudioWriter(const WriterOptions& options, std::ostream& out) : options_(options), out_(out) {
+  LabelStudioWriter(const WriterOptions& options, std::ostream& out)
+      : options_(options), out_(out) {
     out_ << '[';
   }
 

@@ -9,7 +9,8 @@
 namespace alsel {
 
 std::unique_ptr<SelectionWriter> make_jsonl_writer(const WriterOptions& options, std::ostream& out);
-std::unique_ptr<SelectionWriter> make_doccano_writer(const WriterOptions& options, std::ostream& out);
+std::unique_ptr<SelectionWriter> make_doccano_writer(const WriterOptions& options,
+                                                     std::ostream& out);
 std::unique_ptr<SelectionWriter> make_label_studio_writer(const WriterOptions& options,
                                                           std::ostream& out);
 
