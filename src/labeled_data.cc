@@ -11,6 +11,7 @@
 #include "alsel/entities.h"
 #include "alsel/errors.h"
 #include "alsel/utf8.h"
+#include "json_errors.h"
 
 namespace alsel {
 namespace {
@@ -53,16 +54,6 @@ std::pair<std::string_view, std::string_view> token_and_tag(std::string_view lin
   return {line.substr(0, token_end), line.substr(tag_begin)};
 }
 
-std::string short_parse_message(const json::parse_error& error) {
-  std::string message = error.what();
-  const size_t tag_end = message.find("] ");
-  if (message.rfind("[json.exception.", 0) == 0 && tag_end != std::string::npos) {
-    message.erase(0, tag_end + 2);
-  }
-  const std::string line_one = "parse error at line 1, ";
-  if (message.rfind(line_one, 0) == 0) message.erase(0, line_one.size());
-  return message;
-}
 
 void sort_spans(std::vector<GoldSpan>& spans) {
   std::stable_sort(spans.begin(), spans.end(), [](const GoldSpan& a, const GoldSpan& b) {

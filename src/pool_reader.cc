@@ -10,6 +10,7 @@
 
 #include "alsel/errors.h"
 #include "alsel/utf8.h"
+#include "json_errors.h"
 
 namespace alsel {
 namespace {
@@ -49,18 +50,6 @@ bool is_whitespace_only(std::string_view text) {
   return true;
 }
 
-// nlohmann's message without the "[json.exception.parse_error.101] " tag and the
-// "parse error at line 1, " that every single-line document has.
-std::string short_parse_message(const json::parse_error& error) {
-  std::string message = error.what();
-  const size_t tag_end = message.find("] ");
-  if (message.rfind("[json.exception.", 0) == 0 && tag_end != std::string::npos) {
-    message.erase(0, tag_end + 2);
-  }
-  const std::string line_one = "parse error at line 1, ";
-  if (message.rfind(line_one, 0) == 0) message.erase(0, line_one.size());
-  return message;
-}
 
 // Id of a parsed JSONL object: sets `id` and returns "" when usable, else returns the reason.
 std::string extract_id(const json& object, const std::string& field, std::string& id) {

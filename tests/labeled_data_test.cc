@@ -11,31 +11,14 @@
 
 #include "alsel/errors.h"
 
+#include "scratch_dir.h"
+
 namespace alsel {
 namespace {
 
 namespace fs = std::filesystem;
 
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "alsel_labeled_XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  std::string write(const std::string& name, const std::string& content) const {
-    const std::string path = (path_ / name).string();
-    std::ofstream(path, std::ios::binary) << content;
-    return path;
-  }
-
- private:
-  fs::path path_;
-};
+using alsel::testing::ScratchDir;
 
 // "LABEL[start,end)" for compact comparisons.
 std::vector<std::string> describe(const std::vector<GoldSpan>& spans) {

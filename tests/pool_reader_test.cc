@@ -14,32 +14,14 @@
 #include "alsel/id_set.h"
 #include "alsel/utf8.h"
 
+#include "scratch_dir.h"
+
 namespace alsel {
 namespace {
 
 namespace fs = std::filesystem;
 
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "alsel_pool_XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  std::string write(const std::string& name, const std::string& content) const {
-    const std::string path = (path_ / name).string();
-    std::ofstream(path, std::ios::binary) << content;
-    return path;
-  }
-  std::string path() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
+using alsel::testing::ScratchDir;
 
 std::vector<PoolItem> read_all(const std::vector<std::string>& paths,
                                PoolReaderConfig config = PoolReaderConfig()) {
