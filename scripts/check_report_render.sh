@@ -85,7 +85,7 @@ for line in rows:
         elif r > 200 and 120 < g < 235 and abs(g - b) < 12 and r - g > 20: shaded += 1  # doubt shading
 print("check_report_render: %dx%d, histogram pool %d px, selection %d px, text %d px, shading %d px"
       % (width, height, blue, red, dark, shaded))
-problems = [name for name, count, least in (("pool bars", blue, 500), ("selection bars", red, 200),
+problems = [name for name, count, least in (("pool bars", blue, 500), ("selection bars", red, 50),
                                             ("text", dark, 5000), ("confidence shading", shaded, 500))
             if count < least]
 if (width, height) != (1200, 1600):
