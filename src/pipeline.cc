@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <numeric>
 #include <sstream>
@@ -17,6 +18,13 @@
 #include "alsel/utf8.h"
 
 namespace alsel {
+namespace {
+
+// Forward streams chosen for streams = 0: one per core, at most this many (each stream holds the
+// activations of one batch).
+constexpr int kMaxAutoStreams = 8;
+
+}  // namespace
 
 void InferenceConfig::validate() const {
   if (batch_tokens < 1) throw UsageError("--batch-tokens must be >= 1, got " + std::to_string(batch_tokens));
@@ -27,13 +35,14 @@ void InferenceConfig::validate() const {
     throw UsageError("--probs must be marginal or softmax, got '" + probabilities + "'");
   }
   if (window_overlap < 0) throw UsageError("--window-overlap must be >= 0, got " + std::to_string(window_overlap));
+  if (streams < 0) throw UsageError("--streams must be >= 0, got " + std::to_string(streams));
 }
 
 std::string InferenceConfig::to_string() const {
   std::ostringstream out;
   out << "batch_tokens=" << batch_tokens << " chunk_sentences=" << chunk_sentences
       << " probabilities=" << probabilities << " window_overlap=" << window_overlap
-      << " overlap=" << (overlap ? "true" : "false");
+      << " streams=" << streams << " overlap=" << (overlap ? "true" : "false");
   return out.str();
 }
 
@@ -72,6 +81,10 @@ Annotator::Annotator(NerModel& model, InferenceConfig config,
   if (config_.window_overlap >= max_pieces) {
     throw UsageError("--window-overlap " + std::to_string(config_.window_overlap) +
                      " must be below max_len - 2 = " + std::to_string(max_pieces));
+  }
+  if (config_.streams == 0) {
+    const int cores = static_cast<int>(std::thread::hardware_concurrency());
+    config_.streams = model_.device() == "cpu" ? std::clamp(cores, 1, kMaxAutoStreams) : 1;
   }
 }
 
@@ -383,26 +396,117 @@ class Workers {
   std::vector<std::thread> threads_;
 };
 
+// The model stage of run_overlapped: `streams` threads (the caller's among them) take the batches
+// of the chunks in the stage in order, run them, and hand each chunk on once all its batches are
+// done, in pool order. At most kChunksInForward chunks are in the stage at a time.
+class ModelStage {
+ public:
+  static constexpr size_t kChunksInForward = 2;
+
+  ModelStage(Annotator& annotator, BoundedQueue<PreparedChunk>& prepared, BoundedQueue<PreparedChunk>& inferred,
+             const std::atomic<bool>& cancelled)
+      : annotator_(annotator), prepared_(prepared), inferred_(inferred), cancelled_(cancelled) {}
+
+  // Runs until the prepared chunks are exhausted and handed on, or the run is cancelled.
+  void run(PipelineCounts& counts) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!cancelled_.load()) {
+      // Hand on finished chunks, in pool order (under the lock, so the order holds).
+      while (!chunks_.empty() && chunks_.front()->finished()) {
+        PreparedChunk chunk = std::move(chunks_.front()->chunk);
+        chunks_.pop_front();
+        changed_.notify_all();
+        if (!inferred_.push(std::move(chunk))) return;  // cancelled
+      }
+      // Run the next batch nobody has taken yet.
+      InForward* open = nullptr;
+      for (const auto& in_forward : chunks_) {
+        if (in_forward->next < in_forward->chunk.batches.size()) {
+          open = in_forward.get();
+          break;
+        }
+      }
+      if (open != nullptr) {
+        const size_t batch = open->next++;
+        lock.unlock();
+        annotator_.infer_batch(open->chunk, batch, counts);  // `open` stays put: chunks_ owns it
+        lock.lock();
+        if (++open->done == open->chunk.batches.size()) changed_.notify_all();
+        continue;
+      }
+      // Nothing to run: fetch the next chunk when there is room and no other thread is fetching.
+      if (!input_done_ && !fetching_ && chunks_.size() < kChunksInForward) {
+        fetching_ = true;
+        lock.unlock();
+        PreparedChunk chunk;
+        const bool got = prepared_.pop(chunk);
+        lock.lock();
+        fetching_ = false;
+        if (got) {
+          chunks_.push_back(std::make_unique<InForward>(std::move(chunk)));
+        } else {
+          input_done_ = true;
+        }
+        changed_.notify_all();
+        continue;
+      }
+      if (input_done_ && chunks_.empty()) return;
+      changed_.wait(lock);
+    }
+  }
+
+  // Wakes every thread of the stage (after `cancelled` was set).
+  void wake_all() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    changed_.notify_all();
+  }
+
+ private:
+  struct InForward {
+    explicit InForward(PreparedChunk&& prepared) : chunk(std::move(prepared)) {}
+    bool finished() const { return done == chunk.batches.size(); }
+    PreparedChunk chunk;
+    size_t next = 0;  // batches taken by a thread
+    size_t done = 0;  // batches finished
+  };
+
+  Annotator& annotator_;
+  BoundedQueue<PreparedChunk>& prepared_;
+  BoundedQueue<PreparedChunk>& inferred_;
+  const std::atomic<bool>& cancelled_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::unique_ptr<InForward>> chunks_;  // in pool order
+  bool fetching_ = false;
+  bool input_done_ = false;
+};
+
 PipelineCounts run_overlapped(const ItemSource& source, Annotator& annotator, double trim_threshold,
                               const ScoredSink& on_scored, const RejectSink& on_rejected) {
   const size_t chunk_size = static_cast<size_t>(annotator.config().chunk_sentences);
-  // One chunk waits at each hand-over: with the one being read, the one in the forward pass and
-  // the one being scored, at most five chunks are alive at a time.
+  const size_t streams = static_cast<size_t>(annotator.config().streams);
+  // One chunk waits at each hand-over; with the one being read, those in the forward pass and
+  // the one being scored, at most 3 + ModelStage::kChunksInForward chunks are alive at a time.
   BoundedQueue<PreparedChunk> prepared(1), inferred(1);
   std::mutex callback_mutex;  // the caller's callbacks never run two at once
   FirstError error;
   std::atomic<bool> cancelled{false};
+  ModelStage model_stage(annotator, prepared, inferred, cancelled);
   auto stop_all = [&] {
     error.record(std::current_exception());
     cancelled.store(true);
     prepared.cancel();
     inferred.cancel();
+    model_stage.wake_all();
   };
-  PipelineCounts reader_counts, model_counts, scorer_counts;
+  PipelineCounts reader_counts, scorer_counts;
+  std::vector<PipelineCounts> stream_counts(streams);
 
   Workers workers([&] {
+    cancelled.store(true);
     prepared.cancel();
     inferred.cancel();
+    model_stage.wake_all();
   });
   workers.start([&] {  // reader: read, tokenize, batch
     try {
@@ -443,25 +547,32 @@ PipelineCounts run_overlapped(const ItemSource& source, Annotator& annotator, do
       stop_all();
     }
   });
-  try {
-    PreparedChunk chunk;
-    while (prepared.pop(chunk)) {
-      // Batch by batch, so that a failure elsewhere (e.g. --strict) stops within one batch.
-      for (size_t b = 0; b < chunk.batches.size() && !cancelled.load(); ++b) {
-        annotator.infer_batch(chunk, b, model_counts);
-      }
-      if (!inferred.push(std::move(chunk))) break;  // cancelled
+  auto model_thread = [&](size_t stream) {
+    try {
+      model_stage.run(stream_counts[stream]);
+    } catch (...) {
+      stop_all();
     }
-    inferred.close();
-  } catch (...) {
-    stop_all();
+  };
+  {
+    // Extra forward streams; the caller's thread is stream 0.
+    Workers model_workers([&] {
+      cancelled.store(true);
+      prepared.cancel();
+      inferred.cancel();
+      model_stage.wake_all();
+    });
+    for (size_t stream = 1; stream < streams; ++stream) model_workers.start([&, stream] { model_thread(stream); });
+    model_thread(0);
+    model_workers.join();
   }
+  inferred.close();
   workers.join();
   error.rethrow_if_any();
 
   PipelineCounts counts;
   counts += reader_counts;
-  counts += model_counts;
+  for (const PipelineCounts& stream : stream_counts) counts += stream;
   counts += scorer_counts;
   return counts;
 }

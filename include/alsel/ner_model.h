@@ -25,7 +25,9 @@ namespace alsel {
 struct ModelOptions {
   std::string path;          // TorchScript archive
   std::string device = "cpu";  // "cpu" or "cuda" / "cuda:N"
-  int threads = 0;           // intra-op threads for the forward pass; 0 = libtorch's default
+  int threads = 0;           // threads of one forward pass on CPU (libtorch's intra-op pool and
+                             // OpenBLAS's); 0 = 1: alsel runs one pass per core at once instead
+                             // (InferenceConfig::streams)
   std::string vocab_path;    // overrides/supplies alsel/vocab.txt (third-party exports)
   std::string labels_path;   // overrides/supplies meta labels: one label per line, in id order
   void validate() const;
@@ -65,7 +67,8 @@ class NerModel {
   virtual int64_t parameter_count() const = 0;
   virtual std::string device() const = 0;
   // Forward pass. Every sequence already holds [CLS] ... [SEP]; shorter ones are padded with
-  // [PAD] and masked. Sequences must not exceed metadata().max_len.
+  // [PAD] and masked. Sequences must not exceed metadata().max_len. May be called from several
+  // threads at once (run_pipeline's forward streams).
   virtual BatchEmissions emissions(const std::vector<std::vector<int>>& sequences) = 0;
 };
 

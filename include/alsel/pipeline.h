@@ -12,9 +12,11 @@
 //   infer    the forward passes, emissions gathered at word positions;
 //   score    CRF marginals / Viterbi (or softmax / argmax) -> entities -> measures.
 // run_pipeline overlaps them (InferenceConfig::overlap): a reader thread prepares the next
-// chunk and a scorer thread scores the previous one while the caller's thread runs the forward
-// passes of the current one, so the model never waits for the CPU work around it. At most two
-// chunks wait between stages; memory is bounded by the chunk size, never by the pool.
+// chunk and a scorer thread scores the previous one while the forward passes of the current
+// one run on the caller's thread and InferenceConfig::streams - 1 more, so the model never waits
+// for the CPU work around it. At most six chunks are alive at a time (one being read, one queued,
+// two in the forward passes, one queued, one being scored): memory is bounded by the chunk
+// size, never by the pool.
 #pragma once
 
 #include <cstdint>
@@ -34,15 +36,22 @@
 namespace alsel {
 
 // Defaults measured on a 2-core AMD EPYC (Zen 4) with the 3-layer MSRA BERT-CRF; see
-// docs/performance.md for the sweeps behind them.
+// docs/performance.md for the sweeps behind them. On CPU, one single-threaded forward pass per
+// core beats one pass spread over every core: the many small ops between the GEMMs do not scale
+// across threads, while independent passes do.
 struct InferenceConfig {
-  int batch_tokens = 8192;           // padded wordpieces per forward batch (batch size x length)
+  int batch_tokens = 2048;           // padded wordpieces per forward batch (batch size x length)
   int chunk_sentences = 2048;        // sentences read ahead, length-sorted and batched together
   std::string probabilities = "marginal";  // "marginal" (CRF forward-backward) or "softmax"
   int window_overlap = 0;            // wordpieces shared by consecutive windows; 0 = max_len / 4
+  int streams = 0;                   // forward passes run at once, each on its own thread (the
+                                     // caller's and streams - 1 more), taking batches in turn;
+                                     // 0 = one per core (at most 8) on CPU, 1 on other devices.
+                                     // Each pass uses ModelOptions::threads threads, so keep
+                                     // streams x threads <= cores
   bool overlap = true;               // run_pipeline: read/tokenize and score on two worker
-                                     // threads while the caller's thread runs the forward pass;
-                                     // false = every stage on the caller's thread, in turn
+                                     // threads while the forward passes run; false = every
+                                     // stage on the caller's thread, in turn (streams unused)
   void validate() const;             // throws UsageError naming the bad value
   std::string to_string() const;
 };
@@ -63,9 +72,10 @@ struct PipelineCounts {
   size_t rejected = 0;  // lines rejected (bad input or no tokens)
   size_t windows = 0;   // forward-pass sequences (more than scored when sentences are long)
   size_t batches = 0;   // forward-pass batches
-  double forward_seconds = 0;   // wall time inside the model's forward passes (Annotator::infer)
-  double pipeline_seconds = 0;  // wall time of the whole run_pipeline call; the model's thread
-                                // was idle or busy with other work for the difference
+  double forward_seconds = 0;   // wall time inside the model's forward passes, summed over the
+                                // streams (Annotator::infer)
+  double pipeline_seconds = 0;  // wall time of the whole run_pipeline call; forward_seconds /
+                                // (pipeline_seconds x streams) = how busy the streams were
 
   PipelineCounts& operator+=(const PipelineCounts& other);
 };
@@ -113,16 +123,18 @@ class Annotator {
   // Stage 1, thread-safe (const, touches no model state): tokenize, cut windows, sort and pack
   // the forward batches of `items` (accepted items, in pool order).
   PreparedChunk prepare(std::vector<PoolItem> items, uint64_t first_order) const;
-  // Stage 2, on the thread that loaded the model (libtorch's thread settings are per thread):
-  // runs every batch of `chunk` through the model and fills each sentence's word_emissions.
-  // Adds the windows and batches run to `counts`.
+  // Stage 2: runs every batch of `chunk` through the model and fills each sentence's
+  // word_emissions. Adds the windows, batches and forward time to `counts`.
   void infer(PreparedChunk& chunk, PipelineCounts& counts);
   // One batch of infer(): chunk.batches[batch_index] (throws std::out_of_range past the end).
+  // Different batches of one chunk may run on different threads at once (each writes only the
+  // words its windows own); `counts` must belong to the calling thread.
   void infer_batch(PreparedChunk& chunk, size_t batch_index, PipelineCounts& counts);
   // Stage 3, thread-safe: probabilities, best path, entities and measures of every item not
   // flagged rejected, in the chunk's order; consumes the chunk's texts and encodings.
   std::vector<ScoredSentence> score(PreparedChunk& chunk, double trim_threshold) const;
 
+  // The configuration in use: window_overlap and streams resolved (never 0).
   const InferenceConfig& config() const { return config_; }
 
  private:
@@ -145,7 +157,7 @@ using ItemSource = std::function<bool(PoolItem&)>;
 // Threads (config().overlap): `source` and `on_rejected` are called on a reader thread and
 // `on_scored` on a scorer thread, but never two callbacks at once (one mutex serializes them),
 // so callbacks may share state without locks of their own. The forward passes run on the
-// calling thread. An exception from any stage or callback stops every thread and is rethrown
+// calling thread and config().streams - 1 more (NerModel::emissions is called concurrently). An exception from any stage or callback stops every thread and is rethrown
 // here, unchanged, once all of them have ended (a reader blocked inside `source`, e.g. on a
 // silent stdin, is waited for).
 PipelineCounts run_pipeline(const ItemSource& source, Annotator& annotator, double trim_threshold,

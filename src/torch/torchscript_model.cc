@@ -1,4 +1,5 @@
 // NerModel over a TorchScript archive: the only translation unit that includes libtorch.
+#include <dlfcn.h>
 #include <torch/script.h>
 #include <torch/torch.h>
 
@@ -44,6 +45,18 @@ std::string shape_of(const torch::Tensor& tensor) {
   return out.str();
 }
 
+// Threads of one forward pass on CPU: ATen's intra-op pool and, when libtorch's BLAS is OpenBLAS
+// (Debian's libtorch calls sgemm through libblas.so.3), OpenBLAS's own pool, which
+// at::set_num_threads leaves at one thread per core. Two pools of busy-waiting threads on the
+// same cores slow each other down (docs/performance.md).
+void set_cpu_threads(int threads) {
+  at::set_num_threads(threads);
+  using SetThreads = void (*)(int);
+  if (auto openblas_set_num_threads = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
+    openblas_set_num_threads(threads);
+  }
+}
+
 std::vector<float> tensor_values(const torch::Tensor& tensor) {
   torch::Tensor values = tensor.detach().to(torch::kCPU).to(torch::kFloat).contiguous();
   return std::vector<float>(values.data_ptr<float>(), values.data_ptr<float>() + values.numel());
@@ -57,7 +70,7 @@ class TorchScriptModel : public NerModel {
       throw ModelError("model file '" + options.path + "' does not exist");
     }
     device_ = parse_device(options.device);
-    if (options.threads > 0) at::set_num_threads(options.threads);
+    set_cpu_threads(options.threads > 0 ? options.threads : 1);
 
     torch::jit::ExtraFilesMap extra{{kMetaFile, ""}, {kVocabFile, ""}};
     try {
