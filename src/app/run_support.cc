@@ -151,4 +151,21 @@ std::string manifest_path(const RunOutputs& outputs, const std::string& out) {
   return outputs.manifest.empty() ? default_manifest_path(out) : outputs.manifest;
 }
 
+nlohmann::ordered_json manifest_header(const std::string& command, const std::vector<std::string>& arguments,
+                                       std::chrono::system_clock::time_point started,
+                                       nlohmann::ordered_json model,
+                                       const std::vector<FileFingerprint>& pool,
+                                       const std::vector<FileFingerprint>& labeled) {
+  nlohmann::ordered_json manifest;
+  manifest["alsel_version"] = ALSEL_VERSION;
+  manifest["command"] = command;
+  manifest["arguments"] = arguments;
+  manifest["started_at"] = utc_timestamp(started);
+  manifest["finished_at"] = utc_timestamp(std::chrono::system_clock::now());
+  manifest["model"] = std::move(model);
+  manifest["pool"] = fingerprints_json(pool);
+  manifest["labeled"] = fingerprints_json(labeled);
+  return manifest;
+}
+
 }  // namespace alsel

@@ -57,6 +57,14 @@ std::vector<FileFingerprint> fingerprint_files(const std::vector<std::string>& p
 uint64_t total_lines(const std::vector<FileFingerprint>& fingerprints);
 nlohmann::ordered_json fingerprints_json(const std::vector<FileFingerprint>& fingerprints);
 
+// The fields every run manifest starts with: version, command, arguments, start and finish
+// times, the model, and the pool and labeled files.
+nlohmann::ordered_json manifest_header(const std::string& command, const std::vector<std::string>& arguments,
+                                       std::chrono::system_clock::time_point started,
+                                       nlohmann::ordered_json model,
+                                       const std::vector<FileFingerprint>& pool,
+                                       const std::vector<FileFingerprint>& labeled);
+
 // {"path", "bytes", "sha256", "name", "labels", "max_len", "crf", "meta"} of a loaded model.
 nlohmann::ordered_json model_json(const ModelOptions& options, const NerModel& model,
                                   const FileFingerprint& file);

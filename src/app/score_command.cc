@@ -91,15 +91,9 @@ RunSummary run_score(const ScoreConfig& config) {
 
   summary.manifest = manifest_path(config.outputs, config.out);
   if (!summary.manifest.empty()) {
-    nlohmann::ordered_json manifest;
-    manifest["alsel_version"] = ALSEL_VERSION;
-    manifest["command"] = "score";
-    manifest["arguments"] = config.arguments;
-    manifest["started_at"] = utc_timestamp(started_wall);
-    manifest["finished_at"] = utc_timestamp(std::chrono::system_clock::now());
-    manifest["model"] = model_json(config.model, *model, model_file);
-    manifest["pool"] = fingerprints_json(pool_files);
-    manifest["labeled"] = fingerprints_json(labeled_files);
+    nlohmann::ordered_json manifest =
+        manifest_header("score", config.arguments, started_wall,
+                        model_json(config.model, *model, model_file), pool_files, labeled_files);
     nlohmann::ordered_json settings;
     settings["trim_threshold"] = config.trim_threshold;
     settings["inference"] = config.inference.to_string();

@@ -369,15 +369,9 @@ RunSummary run_select(const SelectConfig& config) {
 
   summary.manifest = manifest_path(config.outputs, config.out);
   if (!summary.manifest.empty()) {
-    nlohmann::ordered_json manifest;
-    manifest["alsel_version"] = ALSEL_VERSION;
-    manifest["command"] = "select";
-    manifest["arguments"] = config.arguments;
-    manifest["started_at"] = utc_timestamp(started_wall);
-    manifest["finished_at"] = utc_timestamp(std::chrono::system_clock::now());
-    manifest["model"] = model_json(config.model, *model, model_file);
-    manifest["pool"] = fingerprints_json(pool_files);
-    manifest["labeled"] = fingerprints_json(labeled_files);
+    nlohmann::ordered_json manifest =
+        manifest_header("select", config.arguments, started_wall,
+                        model_json(config.model, *model, model_file), pool_files, labeled_files);
     manifest["exclude"] = fingerprints_json(exclude_files);
     manifest["seed"] = config.strategy_options.seed;
     nlohmann::ordered_json settings;
