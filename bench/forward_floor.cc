@@ -14,7 +14,9 @@
 #include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/torch.h>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -35,13 +37,14 @@ struct FloorOptions {
   int threads = 0;  // 0 = libtorch's default, as alsel's --threads
   int freeze = 0;   // experiment: 1 = torch::jit::freeze, 2 = freeze + optimize_for_inference
   bool jit_optimize = true;  // experiment: false = setGraphExecutorOptimize(false)
+  int streams = 1;  // forward passes run at once, each on its own thread, batches taken in turn
   alsel::InferenceConfig inference;
 };
 
 [[noreturn]] void usage(const std::string& problem) {
   std::cerr << "alsel_forward_floor: " << problem
             << "\nusage: alsel_forward_floor --model M.pt --pool POOL.jsonl [--threads N] [--batch-tokens N]"
-               " [--chunk-sentences N] [--freeze 0|1|2] [--jit-optimize 0|1]\n";
+               " [--chunk-sentences N] [--freeze 0|1|2] [--jit-optimize 0|1] [--streams N]\n";
   std::exit(2);
 }
 
@@ -58,6 +61,7 @@ FloorOptions parse(int argc, char** argv) {
     else if (flag == "--chunk-sentences") options.inference.chunk_sentences = std::stoi(value);
     else if (flag == "--freeze") options.freeze = std::stoi(value);
     else if (flag == "--jit-optimize") options.jit_optimize = value != "0";
+    else if (flag == "--streams") options.streams = std::stoi(value);
     else usage("unknown flag " + flag);
   }
   if (options.model.empty() || options.pool.empty()) usage("--model and --pool are required");
@@ -136,12 +140,22 @@ int main(int argc, char** argv) {
   }
 
   const auto started = std::chrono::steady_clock::now();
-  double checksum = 0;
-  for (const auto& [ids, mask] : inputs) {
-    torch::Tensor emissions = module.forward({ids, mask}).toTensor();
-    checksum += emissions.index({0, 0, 0}).item<float>();
-  }
+  std::atomic<size_t> next_batch{0};
+  std::vector<double> checksums(static_cast<size_t>(std::max(1, options.streams)), 0.0);
+  auto run_stream = [&](size_t stream) {
+    c10::InferenceMode stream_guard;
+    for (size_t b = next_batch++; b < inputs.size(); b = next_batch++) {
+      torch::Tensor emissions = module.forward({inputs[b].first, inputs[b].second}).toTensor();
+      checksums[stream] += emissions.index({0, 0, 0}).item<float>();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t stream = 1; stream < checksums.size(); ++stream) threads.emplace_back(run_stream, stream);
+  run_stream(0);
+  for (std::thread& thread : threads) thread.join();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  double checksum = 0;
+  for (double value : checksums) checksum += value;
 
   nlohmann::json result = {
       {"tool", "alsel_forward_floor"},
@@ -150,6 +164,7 @@ int main(int argc, char** argv) {
       {"threads", at::get_num_threads()},
       {"freeze", options.freeze},
       {"jit_optimize", options.jit_optimize},
+      {"streams", options.streams},
       {"batch_tokens", options.inference.batch_tokens},
       {"chunk_sentences", options.inference.chunk_sentences},
       {"sentences", sentences},

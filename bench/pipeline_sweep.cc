@@ -1,8 +1,9 @@
 // Times alsel's pipeline (read, tokenize, infer, score, top-k select; no output file) under a
 // given InferenceConfig and thread count, to choose the defaults by measurement.
 //
-//   alsel_pipeline_sweep --model m.pt --pool pool.jsonl --threads 2 --batch-tokens 8192
-//                        --chunk-sentences 2048 --overlap 1 [--strategy ltp] [-k 500]
+//   alsel_pipeline_sweep --model m.pt --pool pool.jsonl [--threads 1] [--streams 2]
+//                        [--batch-tokens 8192] [--chunk-sentences 2048] [--overlap 1]
+//                        [--strategy ltp] [-k 500]
 //
 // Prints one JSON object on stdout: the settings, the counts and the seconds of run_pipeline
 // (model loading excluded, as the floor excludes it).
@@ -34,7 +35,7 @@ struct SweepOptions {
 [[noreturn]] void usage(const std::string& problem) {
   std::cerr << "alsel_pipeline_sweep: " << problem
             << "\nusage: alsel_pipeline_sweep --model M.pt --pool POOL.jsonl [--threads N] [--batch-tokens N]"
-               " [--chunk-sentences N] [--overlap 0|1] [--strategy NAME] [-k N]\n";
+               " [--chunk-sentences N] [--streams N] [--overlap 0|1] [--strategy NAME] [-k N]\n";
   std::exit(2);
 }
 
@@ -50,6 +51,7 @@ SweepOptions parse(int argc, char** argv) {
     else if (flag == "--batch-tokens") options.inference.batch_tokens = std::stoi(value);
     else if (flag == "--chunk-sentences") options.inference.chunk_sentences = std::stoi(value);
     else if (flag == "--overlap") options.inference.overlap = value != "0";
+    else if (flag == "--streams") options.inference.streams = std::stoi(value);
     else if (flag == "--strategy") options.strategy = value;
     else if (flag == "-k") options.k = std::stoi(value);
     else usage("unknown flag " + flag);
@@ -86,6 +88,7 @@ int main(int argc, char** argv) {
       {"batch_tokens", options.inference.batch_tokens},
       {"chunk_sentences", options.inference.chunk_sentences},
       {"overlap", options.inference.overlap},
+      {"streams", annotator.config().streams},
       {"read", counts.read},
       {"scored", counts.scored},
       {"windows", counts.windows},
@@ -93,7 +96,7 @@ int main(int argc, char** argv) {
       {"selected", selected},
       {"seconds", seconds},
       {"forward_seconds", counts.forward_seconds},
-      {"forward_busy", counts.forward_seconds / counts.pipeline_seconds},
+      {"forward_busy", counts.forward_seconds / (counts.pipeline_seconds * annotator.config().streams)},
       {"sentences_per_second", counts.scored / seconds},
   };
   std::cout << result.dump() << std::endl;

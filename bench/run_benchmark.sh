@@ -8,7 +8,9 @@
 # scripts/make_pool.py), then runs on the same machine and with the same model and threads:
 #   1. alsel select end to end (read, tokenize, infer, score, select, write);
 #   2. scripts/bench_python_selector.py, the plain-PyTorch selector (batches of 32, file order);
-#   3. alsel_forward_floor, the bare forward pass over the batches alsel runs;
+#   3. alsel_forward_floor, the bare forward pass over the batches alsel runs, (a) laid out as
+#      alsel runs it (THREADS single-threaded passes at once) and (b) as one pass at a time on
+#      THREADS threads;
 # each under /usr/bin/time -v (wall time, peak RSS), REPEATS times, interleaved. Then the memory
 # check (peak RSS of alsel select on small and large pools), the Google Benchmark
 # micro-benchmarks and the BLAS/GEMM check. Results: bench/results/*.json and
@@ -17,7 +19,10 @@
 # Environment (all optional):
 #   MODEL        TorchScript model; default models/msra-bert3-crf.pt, else an export of the
 #                training run's best checkpoint (runs/msra-v1) to build-bench/msra-interim.pt
-#   THREADS      forward-pass threads for all three (default: nproc)
+#   THREADS      cores for alsel and the floor (default: nproc): THREADS forward streams of one
+#                thread (alsel's defaults), and the floor's one-stream variant on THREADS threads
+#   PY_THREADS   torch.set_num_threads of the baseline (default 0 = torch's default, which is
+#                the faster here: 1 ATen thread, GEMMs on every core through OpenBLAS)
 #   POOL_SIZE    sentences in the benchmark pool (default 20000)
 #   REPEATS      runs of each of 1-3 (default 2; the summary takes the fastest)
 #   MEMORY_SIZES "small large" pool sizes for the real model (default "10000 200000")
@@ -38,6 +43,7 @@ TINY_SIZES=${TINY_SIZES:-"10000 1000000"}
 SKIP=${SKIP:-}
 SEED_TEXT=${SEED_TEXT:-$ROOT/../shared/data/msra/test.bio}
 PY=/usr/bin/python3
+PY_THREADS=${PY_THREADS:-0}
 mkdir -p "$WORK" "$RESULTS"
 
 skip() { [[ " $SKIP " == *" $1 "* ]]; }
@@ -68,8 +74,10 @@ log "model $MODEL, threads $THREADS"
 
 # select flags that make alsel do the same job as the baseline: score every sentence (no
 # duplicate suppression, when this build has it), quiet.
-SELECT_FLAGS=(-k 500 -s ltp --threads "$THREADS" -q)
-if "$ALSEL" select --help 2>/dev/null | grep -q -- '--dedupe'; then SELECT_FLAGS+=(--dedupe none); fi
+SELECT_HELP=$("$ALSEL" select --help 2>&1 || true)
+SELECT_FLAGS=(-k 500 -s ltp -q)
+if [[ "$SELECT_HELP" == *--streams* ]]; then SELECT_FLAGS+=(--streams "$THREADS" --threads 1); fi
+if [[ "$SELECT_HELP" == *--dedupe* ]]; then SELECT_FLAGS+=(--dedupe none); fi
 
 make_pool() {  # make_pool N FILE
   [[ -s "$2" ]] || $PY scripts/make_pool.py --seed-text "$SEED_TEXT" -n "$1" --out "$2"
@@ -108,9 +116,11 @@ if ! skip compare; then
     timed "alsel-$run" "$ALSEL" select -m "$MODEL" -p "$POOL" -o "$WORK/alsel-top.jsonl" "${SELECT_FLAGS[@]}"
     log "round $run/$REPEATS: plain PyTorch selector"
     timed "python-$run" $PY scripts/bench_python_selector.py --model "$MODEL" --pool "$POOL" -k 500 \
-      --out "$WORK/python-top.jsonl" --threads "$THREADS"
-    log "round $run/$REPEATS: bare forward pass"
-    timed "floor-$run" "$FLOOR" --model "$MODEL" --pool "$POOL" --threads "$THREADS"
+      --out "$WORK/python-top.jsonl" --threads "$PY_THREADS"
+    log "round $run/$REPEATS: bare forward pass, $THREADS streams of 1 thread"
+    timed "floor-$run" "$FLOOR" --model "$MODEL" --pool "$POOL" --threads 1 --streams "$THREADS"
+    log "round $run/$REPEATS: bare forward pass, 1 stream of $THREADS threads"
+    timed "floorseq-$run" "$FLOOR" --model "$MODEL" --pool "$POOL" --threads "$THREADS" --streams 1
   done
 fi
 
