@@ -384,10 +384,7 @@ def train(args):
     dev_examples = make_examples(dev_sentences, tokenizer, args.max_len)
     torch.manual_seed(args.seed)
     model = BertCrfTagger(len(vocab), len(LABELS), **model_config(args))
-    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2 or "norm" in n or "transitions" in n]
-    decay = [p for n, p in model.named_parameters() if not (p.dim() < 2 or "norm" in n or "transitions" in n)]
-    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
-                                   {"params": no_decay, "weight_decay": 0.0}], lr=args.lr)
+    optimizer = make_optimizer(model, args.lr, args.weight_decay)
     steps_per_epoch = len(make_batches(train_examples, args.batch_tokens, None))
     total_steps = steps_per_epoch * args.epochs
     state = {"epoch": 0, "batch": 0, "step": 0, "best_f1": -1.0, "history": [], "seconds": 0.0}
@@ -466,6 +463,26 @@ def train(args):
 # Export to TorchScript with alsel's metadata inside
 
 
+def save_torchscript(scripted, vocab: Vocabulary, meta: Dict, path: str):
+    """Writes a scripted model with alsel/meta.json and alsel/vocab.txt inside, atomically."""
+    extra = {"alsel/meta.json": json.dumps(meta, ensure_ascii=False, indent=1),
+             "alsel/vocab.txt": vocab.to_text()}
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = path + ".tmp"
+    torch.jit.save(scripted, tmp, _extra_files=extra)
+    os.replace(tmp, path)
+
+
+def make_optimizer(model: nn.Module, lr: float, weight_decay: float) -> torch.optim.Optimizer:
+    """AdamW; no weight decay on biases, norms and the CRF transitions."""
+    def exempt(name: str, p: torch.Tensor) -> bool:
+        return p.dim() < 2 or "norm" in name or "transitions" in name
+    decay = [p for n, p in model.named_parameters() if not exempt(n, p)]
+    no_decay = [p for n, p in model.named_parameters() if exempt(n, p)]
+    return torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay},
+                              {"params": no_decay, "weight_decay": 0.0}], lr=lr)
+
+
 def export(args):
     torch.set_num_threads(args.threads)
     vocab, tokenizer, _, dev_sentences = prepare(args)
@@ -497,12 +514,7 @@ def export(args):
         "test": test_result,
         "date": datetime.date.today().isoformat(),
     }
-    extra = {"alsel/meta.json": json.dumps(meta, ensure_ascii=False, indent=1),
-             "alsel/vocab.txt": vocab.to_text()}
-    os.makedirs(os.path.dirname(os.path.abspath(args.export)), exist_ok=True)
-    tmp = args.export + ".tmp"
-    torch.jit.save(scripted, tmp, _extra_files=extra)
-    os.replace(tmp, args.export)
+    save_torchscript(scripted, vocab, meta, args.export)
     print(json.dumps({"exported": args.export, "bytes": os.path.getsize(args.export), "parameters": n_params,
                       "held_out": checkpoint["dev"], "test": test_result}, ensure_ascii=False))
 

@@ -1,0 +1,194 @@
+#!/usr/bin/python3
+"""Turns the active-learning simulation's results.csv into the published table and plot.
+
+    /usr/bin/python3 scripts/al_report.py --results runs/al-msra/results.csv --out docs/experiments/msra-al
+
+Writes OUT/results.csv (a copy, sorted), OUT/learning-curves.png (F1 against the labeled fraction:
+one line per strategy, the mean over seeds with a band of +-1 standard deviation, the full-data F1
+as a horizontal line) and OUT/summary.md (the tables the README quotes: F1 mean +- std in the
+article's shape, labels needed to reach 99% of the full-data F1, area under each learning curve).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import csv
+import os
+import statistics
+from typing import Dict, List, Optional, Tuple
+
+STRATEGY_ORDER = ["random", "nlc", "trimmed", "mnlp", "entropy", "ltp", "ltp-unk"]
+TITLES = {"random": "random", "nlc": "1 NLC", "trimmed": "2 trim", "mnlp": "3 MNLP",
+          "entropy": "4 entropy", "ltp": "5 LTP", "ltp-unk": "6 LTP+unk"}
+
+
+def read(path: str) -> List[Dict]:
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        r["seed"] = int(r["seed"])
+        r["round"] = int(r["round"])
+        r["labeled_fraction"] = float(r["labeled_fraction"])
+        r["labeled_sentences"] = int(r["labeled_sentences"])
+        r["f1"] = float(r["f1"])
+    return rows
+
+
+def mean_std(values: List[float]) -> Tuple[float, float]:
+    return statistics.mean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
+
+
+def curves(rows: List[Dict]) -> Dict[str, Dict[float, List[float]]]:
+    """strategy -> labeled fraction -> F1 of each seed. Round 0 (the shared random start) belongs
+    to every strategy."""
+    by = collections.defaultdict(lambda: collections.defaultdict(list))
+    for r in rows:
+        by[r["strategy"]][r["labeled_fraction"]].append(r["f1"])
+    return by
+
+
+def full_data_f1(by) -> Optional[Tuple[float, float]]:
+    if "random" in by and 1.0 in by["random"]:
+        return mean_std(by["random"][1.0])
+    return None
+
+
+def area(points: List[Tuple[float, float]], lo: float, hi: float) -> float:
+    """Trapezoid area under F1(fraction) between lo and hi, divided by (hi - lo): the curve's mean F1."""
+    inside = [(x, y) for x, y in points if lo - 1e-9 <= x <= hi + 1e-9]
+    total = sum((x2 - x1) * (y1 + y2) / 2 for (x1, y1), (x2, y2) in zip(inside, inside[1:]))
+    return total / (hi - lo)
+
+
+def first_reaching(points: List[Tuple[float, float]], target: float) -> Optional[float]:
+    for x, y in points:
+        if y >= target:
+            return x
+    return None
+
+
+def seed_points(rows: List[Dict], strategy: str, seed: int) -> List[Tuple[float, float]]:
+    return sorted((r["labeled_fraction"], r["f1"]) for r in rows
+                  if r["strategy"] == strategy and r["seed"] == seed and r["labeled_fraction"] <= 0.5 + 1e-9)
+
+
+def summarize(rows: List[Dict]) -> str:
+    by = curves(rows)
+    strategies = [s for s in STRATEGY_ORDER if s in by]
+    seeds = sorted({r["seed"] for r in rows})
+    fractions = sorted({f for s in strategies for f in by[s]})
+    universe = max(r["labeled_sentences"] / r["labeled_fraction"] for r in rows)
+    out = []
+    out.append(f"Seeds: {', '.join(map(str, seeds))}; universe {universe:.0f} sentences.\n")
+    out.append("### Entity F1 (mean ± std over seeds)\n")
+    out.append("| labeled | " + " | ".join(TITLES[s] for s in strategies) + " |")
+    out.append("|---|" + "---|" * len(strategies))
+    for f in fractions:
+        cells = []
+        for s in strategies:
+            values = by[s].get(f)
+            if not values or (f == fractions[0] and s != "random" and len(fractions) > 1):
+                cells.append("-" if f != fractions[0] else "(same)")
+                continue
+            m, sd = mean_std(values)
+            cells.append(f"{m:.2f} ± {sd:.2f} (n={len(values)})" if len(values) != len(seeds) else f"{m:.2f} ± {sd:.2f}")
+        out.append(f"| {f:.0%} | " + " | ".join(cells) + " |")
+    full = full_data_f1(by)
+    out.append("")
+    if full:
+        target = 0.99 * full[0]
+        out.append(f"Full-data F1 (random at 100%): {full[0]:.2f} ± {full[1]:.2f}; 99% of it = {target:.2f}.\n")
+        out.append("### Labels needed to reach 99% of the full-data F1, and area under the curve\n")
+        out.append("Per seed, the first evaluated fraction whose F1 reaches the target (`>50%` = not "
+                   "within the curve); the area is the mean F1 over 5%-50% labeled (trapezoids, per seed, "
+                   "then mean ± std).\n")
+        out.append("| strategy | reaches 99% of full F1 at (per seed) | mean F1 over 5-50% (AUC) | over 5-30% |")
+        out.append("|---|---|---|---|")
+        for s in strategies:
+            reach, auc, auc30 = [], [], []
+            for seed in seeds:
+                points = seed_points(rows, s, seed)
+                if not points or points[-1][0] < 0.5 - 1e-9:
+                    continue
+                x = first_reaching(points, target)
+                reach.append("{:.0%}".format(x) if x is not None else ">50%")
+                auc.append(area(points, 0.05, 0.5))
+                auc30.append(area(points, 0.05, 0.3))
+            if not auc:
+                out.append(f"| {s} | (incomplete) | | |")
+                continue
+            m, sd = mean_std(auc)
+            m30, sd30 = mean_std(auc30)
+            out.append(f"| {s} | {', '.join(reach)} | {m:.2f} ± {sd:.2f} | {m30:.2f} ± {sd30:.2f} |")
+    return "\n".join(out) + "\n"
+
+
+def plot(rows: List[Dict], path: str, title: str):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    by = curves(rows)
+    strategies = [s for s in STRATEGY_ORDER if s in by]
+    start = min(min(by[s]) for s in strategies)
+    start_values = by["random"].get(start) if "random" in by else None
+    fig, ax = plt.subplots(figsize=(9, 6), dpi=110)
+    colors = {"random": "#7f7f7f", "nlc": "#1f77b4", "trimmed": "#17becf", "mnlp": "#2ca02c",
+              "entropy": "#bcbd22", "ltp": "#d62728", "ltp-unk": "#9467bd"}
+    for s in strategies:
+        xs = sorted(f for f in by[s] if f <= 0.5 + 1e-9)
+        if s != "random" and start_values and start not in by[s]:
+            xs = [start] + xs
+        means, lows, highs = [], [], []
+        for x in xs:
+            values = by[s].get(x) or start_values
+            m, sd = mean_std(values)
+            means.append(m)
+            lows.append(m - sd)
+            highs.append(m + sd)
+        xs100 = [100 * x for x in xs]
+        ax.plot(xs100, means, marker="o", markersize=3.5, linewidth=1.6, color=colors.get(s), label=TITLES[s])
+        ax.fill_between(xs100, lows, highs, color=colors.get(s), alpha=0.12, linewidth=0)
+    full = full_data_f1(by)
+    if full:
+        ax.axhline(full[0], color="black", linestyle="--", linewidth=1.1,
+                   label=f"full data (100%): {full[0]:.1f}")
+        ax.axhspan(full[0] - full[1], full[0] + full[1], color="black", alpha=0.06, linewidth=0)
+    ax.set_xlabel("labeled part of the pool (%)")
+    ax.set_ylabel("entity F1 on the test subset")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    tmp = path + ".tmp.png"
+    fig.savefig(tmp)
+    os.replace(tmp, path)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--results", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--title", default="Active learning on MSRA with alsel (reduced protocol, mean ± std over seeds)")
+    args = parser.parse_args()
+    rows = read(args.results)
+    os.makedirs(args.out, exist_ok=True)
+    rows.sort(key=lambda r: (STRATEGY_ORDER.index(r["strategy"]), r["seed"], r["round"]))
+    with open(args.results, newline="") as f:
+        fields = next(csv.reader(f))
+    with open(os.path.join(args.out, "results.csv.tmp"), "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: r[k] for k in fields})
+    os.replace(os.path.join(args.out, "results.csv.tmp"), os.path.join(args.out, "results.csv"))
+    summary = summarize(rows)
+    with open(os.path.join(args.out, "summary.md"), "w", encoding="utf-8") as f:
+        f.write(summary)
+    plot(rows, os.path.join(args.out, "learning-curves.png"), args.title)
+    print(summary)
+
+
+if __name__ == "__main__":
+    main()

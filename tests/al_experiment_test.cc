@@ -1,0 +1,153 @@
+// The active-learning simulation driver (scripts/al_experiment.py) and its report
+// (scripts/al_report.py), end to end with the real alsel binary, on the driver's tiny --smoke
+// protocol (120 MSRA training sentences as the pool, 60 test sentences, a one-layer model trained
+// for a few steps: the F1 values mean nothing, the bookkeeping is what is checked).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli_test_support.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using alsel::testing::RunResult;
+using alsel::testing::TempDirTest;
+using alsel::testing::read_file;
+using alsel::testing::run_shell;
+using alsel::testing::shared_dir;
+using alsel::testing::shell_quote;
+using json = nlohmann::json;
+
+struct Row {
+  std::string strategy;
+  int round = 0;
+  int labeled = 0;
+  double f1 = 0;
+};
+
+// results.csv rows keyed by (strategy, round); the header must name the required columns.
+std::map<std::pair<std::string, int>, Row> read_results(const std::string& text) {
+  std::istringstream in(text);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line.rfind("strategy,seed,round,labeled_fraction,labeled_sentences,f1", 0), 0u) << line;
+  std::map<std::pair<std::string, int>, Row> rows;
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::istringstream fields(line);
+    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
+    EXPECT_GE(cells.size(), 6u) << line;
+    if (cells.size() < 6) continue;
+    Row row{cells[0], std::stoi(cells[2]), std::stoi(cells[4]), std::stod(cells[5])};
+    EXPECT_EQ(cells[1], "1") << line;
+    EXPECT_TRUE(rows.emplace(std::make_pair(row.strategy, row.round), row).second) << "duplicate row " << line;
+  }
+  return rows;
+}
+
+std::vector<std::string> labeled_ids(const fs::path& done) {
+  return json::parse(read_file(done))["labeled_ids"].get<std::vector<std::string>>();
+}
+
+class AlExperimentTest : public TempDirTest {
+ protected:
+  RunResult drive(const std::string& extra) {
+    const std::string source(ALSEL_SOURCE_DIR);
+    return run_shell("/usr/bin/python3 " + shell_quote(source + "/scripts/al_experiment.py") + " --smoke --work " +
+                         shell_quote(path("work")) + " --train " + shell_quote((shared_dir() / "data/msra/train.bio").string()) +
+                         " --test " + shell_quote((shared_dir() / "data/msra/test.bio").string()) + " --alsel " +
+                         shell_quote(ALSEL_BINARY) + " --seeds 1 --strategies random ltp-unk " + extra,
+                     dir_);
+  }
+};
+
+TEST_F(AlExperimentTest, SmokeProtocolRunsResumesAndReports) {
+  if (!fs::exists(shared_dir() / "data/msra/train.bio")) {
+    GTEST_SKIP() << "MSRA data not found under " << shared_dir() << " (set ALSEL_SHARED_DIR)";
+  }
+  // A partial run (as if killed after round 2), then the rest.
+  RunResult r = drive("--max-rounds 2");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto rows = read_results(read_file(path("work/results.csv")));
+  EXPECT_EQ(rows.size(), 6u);  // rounds 0-2 of both strategies
+  const fs::path round2 = path("work/seed-1/ltp-unk/round-02/done.json");
+  ASSERT_TRUE(fs::exists(round2));
+  const auto round2_time = fs::last_write_time(round2);
+  const std::vector<std::string> round2_ids = labeled_ids(round2);
+
+  r = drive("");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(fs::last_write_time(round2), round2_time) << "a finished round was run again";
+  EXPECT_EQ(labeled_ids(round2), round2_ids);
+  const std::string results = read_file(path("work/results.csv"));
+  rows = read_results(results);
+
+  // 5%, 10%, ..., 30%, 40%, 50% of the 120-sentence pool, and random also at 100%.
+  const std::vector<int> sizes = {6, 12, 18, 24, 30, 36, 48, 60, 120};
+  for (const std::string strategy : {"random", "ltp-unk"}) {
+    const size_t rounds = strategy == std::string("random") ? sizes.size() : sizes.size() - 1;
+    for (size_t round = 0; round < rounds; ++round) {
+      const auto found = rows.find({strategy, static_cast<int>(round)});
+      ASSERT_NE(found, rows.end()) << strategy << " round " << round;
+      EXPECT_EQ(found->second.labeled, sizes[round]) << strategy << " round " << round;
+      EXPECT_GE(found->second.f1, 0.0);
+      EXPECT_LE(found->second.f1, 100.0);
+    }
+    EXPECT_EQ(rows.count({strategy, static_cast<int>(rounds)}), 0u) << strategy;
+  }
+  // Round 0 is shared: one model, one F1.
+  EXPECT_EQ(rows.at({"random", 0}).f1, rows.at({"ltp-unk", 0}).f1);
+
+  // Each round keeps the labeled part and adds new, distinct sentences of the pool.
+  std::vector<std::string> previous = labeled_ids(path("work/seed-1/round-00/done.json"));
+  std::vector<std::string> first_picks;
+  for (int round = 1; round <= 7; ++round) {
+    char name[32];
+    std::snprintf(name, sizeof name, "round-%02d", round);
+    const std::vector<std::string> ids = labeled_ids(path("work/seed-1/ltp-unk/") + name + "/done.json");
+    ASSERT_EQ(static_cast<int>(ids.size()), sizes[round]);
+    EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), ids.size()) << "duplicates in " << name;
+    EXPECT_TRUE(std::equal(previous.begin(), previous.end(), ids.begin())) << name << " lost labeled sentences";
+    if (round == 1) first_picks.assign(ids.begin() + static_cast<long>(previous.size()), ids.end());
+    previous = ids;
+  }
+  const std::vector<std::string> random_round1 = labeled_ids(path("work/seed-1/random/round-01/done.json"));
+  const std::vector<std::string> random_picks(random_round1.begin() + 6, random_round1.end());
+  EXPECT_NE(std::set<std::string>(first_picks.begin(), first_picks.end()),
+            std::set<std::string>(random_picks.begin(), random_picks.end()))
+      << "ltp-unk picked exactly what random picked";
+
+  // A finished experiment started again changes nothing.
+  r = drive("");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(path("work/results.csv")), results);
+
+  // The same work directory with another protocol is refused.
+  r = run_shell("/usr/bin/python3 " + shell_quote(std::string(ALSEL_SOURCE_DIR) + "/scripts/al_experiment.py") +
+                    " --work " + shell_quote(path("work")) + " --alsel " + shell_quote(ALSEL_BINARY) + " --seeds 1",
+                dir_);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("another protocol"), std::string::npos) << r.err;
+
+  // The report: a PNG and the tables.
+  r = run_shell("/usr/bin/python3 " + shell_quote(std::string(ALSEL_SOURCE_DIR) + "/scripts/al_report.py") +
+                    " --results " + shell_quote(path("work/results.csv")) + " --out " + shell_quote(path("report")),
+                dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string png = read_file(path("report/learning-curves.png"));
+  ASSERT_GT(png.size(), 1000u);
+  EXPECT_EQ(png.substr(1, 3), "PNG");
+  const std::string summary = read_file(path("report/summary.md"));
+  EXPECT_NE(summary.find("Full-data F1"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("| ltp-unk |"), std::string::npos) << summary;
+  EXPECT_EQ(read_results(read_file(path("report/results.csv"))).size(), rows.size());
+}
+
+}  // namespace
