@@ -46,17 +46,13 @@ void check_shapes(const SentenceAnalysis& analysis) {
 
 }  // namespace
 
-Measures compute_measures(const SentenceAnalysis& analysis, double trim_threshold) {
+double trimmed_measure(const SentenceAnalysis& analysis, double trim_threshold) {
   check_shapes(analysis);
   const int W = analysis.num_words;
   const int L = analysis.num_labels;
-
   double sum_max = 0.0;
   double sum_kept_max = 0.0;
   int kept_words = 0;
-  double sum_log_max = 0.0;
-  double sum_entropy = 0.0;
-  double lowest_path_probability = std::numeric_limits<double>::infinity();
   for (int w = 0; w < W; ++w) {
     const double* row = &analysis.probabilities[static_cast<size_t>(w) * L];
     const double max_probability = *std::max_element(row, row + L);
@@ -65,6 +61,24 @@ Measures compute_measures(const SentenceAnalysis& analysis, double trim_threshol
       sum_kept_max += max_probability;
       ++kept_words;
     }
+  }
+  // All words dropped: fall back to nlc (see the contract in measures.h).
+  return kept_words > 0 ? sum_kept_max / kept_words : sum_max / W;
+}
+
+Measures compute_measures(const SentenceAnalysis& analysis, double trim_threshold) {
+  check_shapes(analysis);
+  const int W = analysis.num_words;
+  const int L = analysis.num_labels;
+
+  double sum_max = 0.0;
+  double sum_log_max = 0.0;
+  double sum_entropy = 0.0;
+  double lowest_path_probability = std::numeric_limits<double>::infinity();
+  for (int w = 0; w < W; ++w) {
+    const double* row = &analysis.probabilities[static_cast<size_t>(w) * L];
+    const double max_probability = *std::max_element(row, row + L);
+    sum_max += max_probability;
     sum_log_max += std::log(std::max(max_probability, kMinimumProbability));
     double word_entropy = 0.0;
     for (int l = 0; l < L; ++l) {
@@ -76,8 +90,7 @@ Measures compute_measures(const SentenceAnalysis& analysis, double trim_threshol
 
   Measures measures;
   measures.nlc = sum_max / W;
-  // All words dropped: fall back to nlc (see the contract in measures.h).
-  measures.trimmed = kept_words > 0 ? sum_kept_max / kept_words : measures.nlc;
+  measures.trimmed = trimmed_measure(analysis, trim_threshold);
   measures.mnlp = sum_log_max / W;
   measures.entropy = sum_entropy / W;
   measures.ltp = lowest_path_probability;

@@ -10,11 +10,14 @@
 #include <mutex>
 #include <numeric>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include "alsel/crf.h"
 #include "alsel/entities.h"
 #include "alsel/errors.h"
+#include "alsel/id_set.h"
+#include "alsel/score_cache.h"
 #include "alsel/utf8.h"
 
 namespace alsel {
@@ -54,6 +57,8 @@ PipelineCounts& PipelineCounts::operator+=(const PipelineCounts& other) {
   batches += other.batches;
   forward_seconds += other.forward_seconds;
   pipeline_seconds += other.pipeline_seconds;
+  cache_hits += other.cache_hits;
+  cache_misses += other.cache_misses;
   return *this;
 }
 
@@ -88,7 +93,12 @@ Annotator::Annotator(NerModel& model, InferenceConfig config,
   }
 }
 
-PreparedChunk Annotator::prepare(std::vector<PoolItem> items, uint64_t first_order) const {
+PreparedChunk Annotator::prepare(std::vector<PoolItem> items, uint64_t first_order,
+                                 std::vector<std::optional<ScoredSentence>> cached) const {
+  if (!cached.empty() && cached.size() != items.size()) {
+    throw std::invalid_argument("Annotator::prepare: " + std::to_string(cached.size()) +
+                                " cached entries for " + std::to_string(items.size()) + " items");
+  }
   const int max_pieces = model_.metadata().max_len - 2;
   const int num_labels = static_cast<int>(model_.metadata().labels.size());
   const Vocabulary& vocab = tokenizer_.vocab();
@@ -97,6 +107,7 @@ PreparedChunk Annotator::prepare(std::vector<PoolItem> items, uint64_t first_ord
   chunk.first_order = first_order;
   chunk.items = std::move(items);
   chunk.sentences.resize(chunk.items.size());
+  chunk.cached = std::move(cached);
 
   // Tokenize and cut into windows; one forward sequence per window, [CLS] and [SEP] included.
   struct Segment {
@@ -107,6 +118,7 @@ PreparedChunk Annotator::prepare(std::vector<PoolItem> items, uint64_t first_ord
   std::vector<Segment> segments;
   segments.reserve(chunk.items.size());
   for (size_t i = 0; i < chunk.items.size(); ++i) {
+    if (!chunk.cached.empty() && chunk.cached[i]) continue;  // score() rebuilds it
     PoolItem& item = chunk.items[i];
     PreparedSentence& sentence = chunk.sentences[i];
     sentence.text = decode_utf8(item.text);  // the reader validated the UTF-8
@@ -211,6 +223,21 @@ std::vector<ScoredSentence> Annotator::score(PreparedChunk& chunk, double trim_t
     result.file = item.file;
     result.line = item.line;
     SentenceAnalysis& analysis = result.analysis;
+    if (!chunk.cached.empty() && chunk.cached[i]) {
+      // Stored by an earlier run: only what depends on this run's options is computed. The
+      // optional stays engaged (moved from), which tells the scorer not to store it again.
+      ScoredSentence& stored = *chunk.cached[i];
+      analysis = std::move(stored.analysis);
+      analysis.id = item.id;
+      analysis.unknown_entities = count_unknown_entities(analysis.entities);
+      result.measures = stored.measures;
+      result.measures.trimmed = trimmed_measure(analysis, trim_threshold);
+      result.measures.unknown_entities = analysis.unknown_entities;
+      result.word_spans = std::move(stored.word_spans);
+      result.text = std::move(item.text);
+      results.push_back(std::move(result));
+      continue;
+    }
     analysis.id = item.id;
     analysis.num_words = static_cast<int>(sentence.encoding.word_first_token.size());
     analysis.num_labels = num_labels;
@@ -225,10 +252,7 @@ std::vector<ScoredSentence> Annotator::score(PreparedChunk& chunk, double trim_t
         : softmax_probabilities(emissions, analysis.num_words, num_labels);
     analysis.entities = decode_entities(analysis.best_path, meta.labels, sentence.encoding.word_spans,
                                         sentence.text, &analysis.probabilities);
-    analysis.unknown_entities = 0;
-    for (const EntitySpan& entity : analysis.entities) {
-      if (known_entities_ == nullptr || known_entities_->count(entity.text) == 0) ++analysis.unknown_entities;
-    }
+    analysis.unknown_entities = count_unknown_entities(analysis.entities);
     result.measures = compute_measures(analysis, trim_threshold);
     result.word_spans = std::move(sentence.encoding.word_spans);
     result.text = std::move(item.text);
@@ -236,6 +260,14 @@ std::vector<ScoredSentence> Annotator::score(PreparedChunk& chunk, double trim_t
     results.push_back(std::move(result));
   }
   return results;
+}
+
+int Annotator::count_unknown_entities(const std::vector<EntitySpan>& entities) const {
+  int unknown = 0;
+  for (const EntitySpan& entity : entities) {
+    if (known_entities_ == nullptr || known_entities_->count(entity.text) == 0) ++unknown;
+  }
+  return unknown;
 }
 
 std::vector<ScoredSentence> Annotator::annotate(std::vector<PoolItem>& items, uint64_t first_order,
@@ -329,8 +361,66 @@ void reject_untokenized(const PreparedChunk& chunk, const RejectSink& on_rejecte
   }
 }
 
+// The reader's side of a ScoreCache for one run_pipeline call: text keys and lookups, chunk by
+// chunk. Without a cache it does nothing and leaves a chunk's `cached` and `text_keys` empty.
+class CacheLookup {
+ public:
+  explicit CacheLookup(ScoreCache* cache) : cache_(cache) {}
+
+  // Prepares `items` (an accepted chunk), with the cached results of those the cache holds.
+  PreparedChunk prepare(const Annotator& annotator, std::vector<PoolItem> items, uint64_t first_order,
+                        PipelineCounts& counts) {
+    if (cache_ == nullptr) return annotator.prepare(std::move(items), first_order);
+    std::vector<std::string> keys;
+    keys.reserve(items.size());
+    std::vector<std::string> wanted;
+    std::vector<size_t> wanted_items;
+    for (size_t i = 0; i < items.size(); ++i) {
+      keys.push_back(ScoreCache::text_key(items[i].text));
+      if (!missed_.contains(keys.back())) {
+        wanted.push_back(keys.back());
+        wanted_items.push_back(i);
+      }
+    }
+    std::vector<std::optional<ScoredSentence>> found = cache_->find(wanted);
+    std::vector<std::optional<ScoredSentence>> cached(items.size());
+    for (size_t j = 0; j < wanted_items.size(); ++j) cached[wanted_items[j]] = std::move(found[j]);
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (cached[i]) {
+        ++counts.cache_hits;
+      } else {
+        ++counts.cache_misses;
+        missed_.insert(keys[i]);
+      }
+    }
+    PreparedChunk chunk = annotator.prepare(std::move(items), first_order, std::move(cached));
+    chunk.text_keys = std::move(keys);
+    return chunk;
+  }
+
+ private:
+  ScoreCache* cache_;
+  IdHashSet missed_;  // text keys looked up in vain during this call (see run_pipeline)
+};
+
+// The scorer's side: stores the chunk's sentences that went through the model, in one
+// transaction, before the sinks take them.
+void store_scored(ScoreCache* cache, const PreparedChunk& chunk, const std::vector<ScoredSentence>& results) {
+  if (cache == nullptr) return;
+  std::vector<std::pair<const std::string*, const ScoredSentence*>> rows;
+  rows.reserve(results.size());
+  size_t next = 0;  // results hold the items not rejected, in order
+  for (size_t i = 0; i < chunk.items.size() && next < results.size(); ++i) {
+    if (chunk.items[i].rejected) continue;
+    if (!chunk.cached[i]) rows.emplace_back(&chunk.text_keys[i], &results[next]);
+    ++next;
+  }
+  cache->store(rows);
+}
+
 PipelineCounts run_in_turn(const ItemSource& source, Annotator& annotator, double trim_threshold,
-                           const ScoredSink& on_scored, const RejectSink& on_rejected) {
+                           const ScoredSink& on_scored, const RejectSink& on_rejected, ScoreCache* cache) {
+  CacheLookup lookup(cache);
   PipelineCounts counts;
   const size_t chunk_size = static_cast<size_t>(annotator.config().chunk_sentences);
   uint64_t next_order = 0;
@@ -339,11 +429,12 @@ PipelineCounts run_in_turn(const ItemSource& source, Annotator& annotator, doubl
     std::vector<PoolItem> items;
     more = read_chunk(source, on_rejected, chunk_size, items, counts);
     if (items.empty()) continue;
-    PreparedChunk chunk = annotator.prepare(std::move(items), next_order);
+    PreparedChunk chunk = lookup.prepare(annotator, std::move(items), next_order, counts);
     reject_untokenized(chunk, on_rejected, counts);
     next_order += chunk.scorable();
     annotator.infer(chunk, counts);
     std::vector<ScoredSentence> results = annotator.score(chunk, trim_threshold);
+    store_scored(cache, chunk, results);
     counts.scored += results.size();
     for (ScoredSentence& result : results) on_scored(std::move(result));
   }
@@ -482,7 +573,7 @@ class ModelStage {
 };
 
 PipelineCounts run_overlapped(const ItemSource& source, Annotator& annotator, double trim_threshold,
-                              const ScoredSink& on_scored, const RejectSink& on_rejected) {
+                              const ScoredSink& on_scored, const RejectSink& on_rejected, ScoreCache* cache) {
   const size_t chunk_size = static_cast<size_t>(annotator.config().chunk_sentences);
   const size_t streams = static_cast<size_t>(annotator.config().streams);
   // One chunk waits at each hand-over; with the one being read, those in the forward pass and
@@ -518,13 +609,14 @@ PipelineCounts run_overlapped(const ItemSource& source, Annotator& annotator, do
         std::lock_guard<std::mutex> lock(callback_mutex);
         on_rejected(item);
       };
+      CacheLookup lookup(cache);  // the reader's connection: this thread only
       uint64_t next_order = 0;
       bool more = true;
       while (more) {
         std::vector<PoolItem> items;
         more = read_chunk(next, reject, chunk_size, items, reader_counts);
         if (items.empty()) continue;
-        PreparedChunk chunk = annotator.prepare(std::move(items), next_order);
+        PreparedChunk chunk = lookup.prepare(annotator, std::move(items), next_order, reader_counts);
         reject_untokenized(chunk, reject, reader_counts);
         next_order += chunk.scorable();
         if (!prepared.push(std::move(chunk))) return;  // cancelled
@@ -539,6 +631,7 @@ PipelineCounts run_overlapped(const ItemSource& source, Annotator& annotator, do
       PreparedChunk chunk;
       while (inferred.pop(chunk)) {
         std::vector<ScoredSentence> results = annotator.score(chunk, trim_threshold);
+        store_scored(cache, chunk, results);  // the writer's connection: this thread only
         scorer_counts.scored += results.size();
         std::lock_guard<std::mutex> lock(callback_mutex);
         for (ScoredSentence& result : results) on_scored(std::move(result));
@@ -580,11 +673,11 @@ PipelineCounts run_overlapped(const ItemSource& source, Annotator& annotator, do
 }  // namespace
 
 PipelineCounts run_pipeline(const ItemSource& source, Annotator& annotator, double trim_threshold,
-                            const ScoredSink& on_scored, const RejectSink& on_rejected) {
+                            const ScoredSink& on_scored, const RejectSink& on_rejected, ScoreCache* cache) {
   const auto started = std::chrono::steady_clock::now();
   PipelineCounts counts = annotator.config().overlap
-      ? run_overlapped(source, annotator, trim_threshold, on_scored, on_rejected)
-      : run_in_turn(source, annotator, trim_threshold, on_scored, on_rejected);
+      ? run_overlapped(source, annotator, trim_threshold, on_scored, on_rejected, cache)
+      : run_in_turn(source, annotator, trim_threshold, on_scored, on_rejected, cache);
   counts.pipeline_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return counts;
 }

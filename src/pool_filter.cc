@@ -10,25 +10,26 @@ PoolFilter::PoolFilter(const ExclusionSet* labeled, const ExclusionSet* sent,
       sent_(sent != nullptr && !sent->empty() ? sent : nullptr),
       drop_exact_duplicates_(drop_exact_duplicates) {}
 
-FilterDecision PoolFilter::check(std::string_view id, std::string_view text) {
+FilterDecision PoolFilter::check(std::string_view id, std::string_view text, bool counted) {
   if (labeled_ == nullptr && sent_ == nullptr && !drop_exact_duplicates_) return {};
   const uint64_t text_hash = normalized_text_hash(text);
+  const size_t increment = counted ? 1 : 0;
   FilterDecision decision;
   if (labeled_ != nullptr &&
       (decision.matched = labeled_->find(id, text_hash)) != ExclusionReason::kNone) {
     decision.verdict = FilterVerdict::kLabeled;
-    ++counts_.labeled;
+    counts_.labeled += increment;
     return decision;
   }
   if (sent_ != nullptr &&
       (decision.matched = sent_->find(id, text_hash)) != ExclusionReason::kNone) {
     decision.verdict = FilterVerdict::kSent;
-    ++counts_.sent;
+    counts_.sent += increment;
     return decision;
   }
   if (drop_exact_duplicates_ && !seen_texts_.insert(text_hash_key(text_hash))) {
     decision.verdict = FilterVerdict::kDuplicate;
-    ++counts_.duplicates;
+    counts_.duplicates += increment;
   }
   return decision;
 }

@@ -82,7 +82,7 @@ void Sha256::update(const void* data, size_t size) {
   buffered_ = size;
 }
 
-std::string Sha256::hex_digest() {
+std::array<uint8_t, 32> Sha256::digest() {
   const uint64_t bit_length = total_bytes_ * 8;
   const uint8_t pad_start = 0x80;
   update(&pad_start, 1);
@@ -91,11 +91,20 @@ std::string Sha256::hex_digest() {
   uint8_t length_bytes[8];
   for (int i = 0; i < 8; ++i) length_bytes[i] = static_cast<uint8_t>(bit_length >> (56 - 8 * i));
   update(length_bytes, 8);
+  std::array<uint8_t, 32> bytes;
+  for (size_t i = 0; i < state_.size(); ++i) {
+    for (int b = 0; b < 4; ++b) bytes[4 * i + b] = static_cast<uint8_t>(state_[i] >> (24 - 8 * b));
+  }
+  return bytes;
+}
+
+std::string Sha256::hex_digest() {
   static const char* kHex = "0123456789abcdef";
   std::string hex;
   hex.reserve(64);
-  for (uint32_t word : state_) {
-    for (int shift = 28; shift >= 0; shift -= 4) hex += kHex[(word >> shift) & 0xF];
+  for (uint8_t byte : digest()) {
+    hex += kHex[byte >> 4];
+    hex += kHex[byte & 0xF];
   }
   return hex;
 }

@@ -20,6 +20,7 @@
 #include "alsel/pool_reader.h"
 #include "alsel/progress.h"
 #include "alsel/selection_writer.h"
+#include "alsel/shard.h"
 #include "alsel/strategy.h"
 #include "alsel/text_offsets.h"
 
@@ -77,6 +78,11 @@ struct SelectConfig {
   RunOutputs outputs;
   ProgressConfig progress;
   std::vector<std::string> arguments;    // the command line, recorded in the manifest
+  std::string cache;                     // --cache: SQLite file of scored sentences
+                                         // (score_cache.h); empty = none
+  ShardSpec shard;                       // --shard I/N: score only this shard of the pool and
+                                         // write its candidates for `alsel merge` (shard.h,
+                                         // shard_candidates.h); count 0 = the whole pool
   void validate() const;
 };
 
@@ -90,6 +96,25 @@ struct ScoreConfig {
   RunOutputs outputs;                             // manifest (report and dropped unused)
   ProgressConfig progress;
   std::vector<std::string> arguments;             // the command line, for the manifest
+  std::string cache;                              // --cache: SQLite file of scored sentences
+                                                  // (score_cache.h); empty = none
+  ShardSpec shard;                                // --shard I/N: only this shard's sentences
+                                                  // (and rejects); count 0 = the whole pool
+  void validate() const;
+};
+
+// `alsel merge`: the candidates files of the N shards of `alsel select --shard I/N` into the
+// batch one `alsel select` over the whole pool writes (shard_merge.h), in any output format.
+struct MergeConfig {
+  std::vector<std::string> inputs;  // one candidates file per shard index, any order
+  int k = -1;                       // sentences to select; -1 = the shards' -k
+  std::string out = "-";            // the batch, best first; "-" = stdout
+  std::string format = "jsonl";     // jsonl | doccano | label-studio (selection_writer.h)
+  WriterOptions writer;             // offsets unit, Label Studio names, model_version (empty =
+                                    // the shards' MODEL@SHA256[:12]); strategy is set
+  RunOutputs outputs;               // manifest; dropped = near-duplicate suppressions (JSONL);
+                                    // report unused
+  std::vector<std::string> arguments;  // the command line, recorded in the manifest
   void validate() const;
 };
 
@@ -146,6 +171,9 @@ struct ConvertSummary {
 
 RunSummary run_select(const SelectConfig& config);
 RunSummary run_score(const ScoreConfig& config);
+// Throws InputError (exit 3) naming the file for inconsistent or incomplete shard sets and when
+// the candidates cannot give the exact batch (shard_merge.h).
+RunSummary run_merge(const MergeConfig& config);
 // Returns the overall entity F1 in percent.
 double run_eval(const EvalConfig& config);
 void run_info(const InfoConfig& config, std::ostream& out);

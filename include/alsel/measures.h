@@ -41,4 +41,9 @@ struct Measures {
 // uncertain word, and among themselves still by nlc, instead of getting an undefined mean.
 Measures compute_measures(const SentenceAnalysis& analysis, double trim_threshold);
 
+// The trimmed measure alone, bit for bit what compute_measures gives (it calls this): the score
+// cache stores the measures that do not depend on run options and recomputes this one for the
+// run's --trim-threshold. Same preconditions and exceptions as compute_measures.
+double trimmed_measure(const SentenceAnalysis& analysis, double trim_threshold);
+
 }  // namespace alsel

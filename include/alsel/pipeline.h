@@ -17,10 +17,16 @@
 // for the CPU work around it. At most six chunks are alive at a time (one being read, one queued,
 // two in the forward passes, one queued, one being scored): memory is bounded by the chunk
 // size, never by the pool.
+//
+// With a ScoreCache (score_cache.h, --cache), the reader looks each chunk up before tokenizing:
+// stored sentences skip tokenization and the model, and score() rebuilds them from the stored
+// results; the scorer stores what the model scored (one transaction per chunk) before handing
+// the chunk to the sinks.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <utility>
@@ -34,6 +40,8 @@
 #include "alsel/wordpiece_tokenizer.h"
 
 namespace alsel {
+
+class ScoreCache;
 
 // Defaults measured on a 2-core AMD EPYC (Zen 4) with the 3-layer MSRA BERT-CRF; see
 // docs/performance.md for the sweeps behind them. On CPU, one single-threaded forward pass per
@@ -76,6 +84,8 @@ struct PipelineCounts {
                                 // streams (Annotator::infer)
   double pipeline_seconds = 0;  // wall time of the whole run_pipeline call; forward_seconds /
                                 // (pipeline_seconds x streams) = how busy the streams were
+  size_t cache_hits = 0;    // sentences whose results came from the ScoreCache (no model)
+  size_t cache_misses = 0;  // sentences looked up in vain (they went through the model)
 
   PipelineCounts& operator+=(const PipelineCounts& other);
 };
@@ -105,6 +115,12 @@ struct PreparedChunk {
   std::vector<PoolItem> items;            // accepted items, in pool order
   std::vector<PreparedSentence> sentences;  // parallel to items
   std::vector<ForwardBatch> batches;      // length-sorted, packed by InferenceConfig::batch_tokens
+  std::vector<std::optional<ScoredSentence>> cached;  // empty (no cache), or parallel to items:
+                                                      // results found in the ScoreCache (the
+                                                      // item skips tokenization and the model;
+                                                      // score() completes it), else nullopt
+  std::vector<std::string> text_keys;     // empty (no cache), or parallel to items: the
+                                          // ScoreCache::text_key of each text
   size_t scorable() const;                // items not flagged rejected
 };
 
@@ -121,8 +137,10 @@ class Annotator {
                                        double trim_threshold, PipelineCounts& counts);
 
   // Stage 1, thread-safe (const, touches no model state): tokenize, cut windows, sort and pack
-  // the forward batches of `items` (accepted items, in pool order).
-  PreparedChunk prepare(std::vector<PoolItem> items, uint64_t first_order) const;
+  // the forward batches of `items` (accepted items, in pool order). `cached` is empty or
+  // parallel to `items`: the items it holds results for are neither tokenized nor batched.
+  PreparedChunk prepare(std::vector<PoolItem> items, uint64_t first_order,
+                        std::vector<std::optional<ScoredSentence>> cached = {}) const;
   // Stage 2: runs every batch of `chunk` through the model and fills each sentence's
   // word_emissions. Adds the windows, batches and forward time to `counts`.
   void infer(PreparedChunk& chunk, PipelineCounts& counts);
@@ -131,13 +149,18 @@ class Annotator {
   // words its windows own); `counts` must belong to the calling thread.
   void infer_batch(PreparedChunk& chunk, size_t batch_index, PipelineCounts& counts);
   // Stage 3, thread-safe: probabilities, best path, entities and measures of every item not
-  // flagged rejected, in the chunk's order; consumes the chunk's texts and encodings.
+  // flagged rejected, in the chunk's order; consumes the chunk's texts and encodings. Items
+  // with cached results take their analysis, word spans and option-free measures from there;
+  // trimmed and unknown_entities are recomputed for this run's threshold and known entities.
   std::vector<ScoredSentence> score(PreparedChunk& chunk, double trim_threshold) const;
 
   // The configuration in use: window_overlap and streams resolved (never 0).
   const InferenceConfig& config() const { return config_; }
 
  private:
+  // Entities whose text is not among the known entities (all of them without known entities).
+  int count_unknown_entities(const std::vector<EntitySpan>& entities) const;
+
   NerModel& model_;
   InferenceConfig config_;
   const std::unordered_set<std::string>* known_entities_;
@@ -160,7 +183,12 @@ using ItemSource = std::function<bool(PoolItem&)>;
 // calling thread and config().streams - 1 more (NerModel::emissions is called concurrently). An exception from any stage or callback stops every thread and is rethrown
 // here, unchanged, once all of them have ended (a reader blocked inside `source`, e.g. on a
 // silent stdin, is waited for).
+//
+// `cache` (nullable): looked up on the reader thread, written on the scorer thread (it keeps a
+// connection for each). A text looked up in vain gets the model again when it recurs later in
+// the same call, even if the scorer has stored it by then, so results never depend on timing.
 PipelineCounts run_pipeline(const ItemSource& source, Annotator& annotator, double trim_threshold,
-                            const ScoredSink& on_scored, const RejectSink& on_rejected);
+                            const ScoredSink& on_scored, const RejectSink& on_rejected,
+                            ScoreCache* cache = nullptr);
 
 }  // namespace alsel

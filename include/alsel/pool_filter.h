@@ -45,9 +45,10 @@ class PoolFilter {
   // Either set may be null (no such exclusion). Both must outlive the filter.
   PoolFilter(const ExclusionSet* labeled, const ExclusionSet* sent, bool drop_exact_duplicates);
 
-  // Decides for one accepted pool sentence and counts the decision. A kept sentence's text is
-  // remembered, so that a later copy is a duplicate.
-  FilterDecision check(std::string_view id, std::string_view text);
+  // Decides for one accepted pool sentence and counts the decision (unless `counted` is false:
+  // a sharded run checks every pool sentence but counts only its own). A kept sentence's text
+  // is remembered, so that a later copy is a duplicate.
+  FilterDecision check(std::string_view id, std::string_view text, bool counted = true);
 
   const PoolFilterCounts& counts() const { return counts_; }
 

@@ -21,8 +21,11 @@ class Sha256 {
  public:
   Sha256();
   void update(const void* data, size_t size);
-  // Pads, finishes and returns the digest in hex. Call once; update() afterwards is an error.
+  // Pads, finishes and returns the digest in hex. Call once (this or digest()); update()
+  // afterwards is an error.
   std::string hex_digest();
+  // The same digest as 32 raw bytes (the score cache's text keys).
+  std::array<uint8_t, 32> digest();
 
  private:
   void compress(const uint8_t* block);

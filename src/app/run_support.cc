@@ -67,6 +67,9 @@ void log_summary(const char* command, const RunSummary& summary) {
             std::to_string(summary.exact_duplicates) + ", near " + std::to_string(summary.near_duplicates) +
             "), selected " + std::to_string(summary.selected);
   }
+  if (counts.cache_hits + counts.cache_misses > 0) {
+    extra += ", cache hits " + std::to_string(counts.cache_hits) + ", misses " + std::to_string(counts.cache_misses);
+  }
   spdlog::info("{}: read {}, scored {}, rejected {}{} in {:.1f}s ({:.0f} sentences/s)", command, counts.read,
                counts.scored, counts.rejected, extra, summary.seconds, rate);
 }
@@ -144,6 +147,29 @@ std::unique_ptr<ProgressMeter> make_progress(const ProgressConfig& config, uint6
                       : ProgressMeter::resolve(config.mode, isatty(STDERR_FILENO) == 1);
   return std::make_unique<ProgressMeter>(resolved, total_lines, std::cerr,
                                          [](const std::string& line) { spdlog::info("{}", line); });
+}
+
+std::unique_ptr<ScoreCache> open_cache(const std::string& path, const NerModel& model,
+                                       const FileFingerprint& model_file, const Annotator& annotator) {
+  if (path.empty()) return nullptr;
+  const CacheKey key = make_cache_key(model, model_file.sha256, annotator.config());
+  auto cache = std::make_unique<ScoreCache>(path, key);
+  spdlog::info("cache {}: {} sentences stored for this model and settings (key {})", path, cache->rows_at_open(),
+               cache->key_digest().substr(0, 12));
+  spdlog::debug("cache key:\n{}", key.to_string());
+  return cache;
+}
+
+nlohmann::ordered_json cache_json(const ScoreCache* cache, const PipelineCounts& counts) {
+  if (cache == nullptr) return nullptr;
+  nlohmann::ordered_json out;
+  out["path"] = cache->path();
+  out["key"] = cache->key_digest();
+  out["rows_at_open"] = cache->rows_at_open();
+  out["hits"] = counts.cache_hits;
+  out["misses"] = counts.cache_misses;
+  out["stored"] = cache->rows_stored();
+  return out;
 }
 
 std::string manifest_path(const RunOutputs& outputs, const std::string& out) {

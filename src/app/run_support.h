@@ -14,6 +14,7 @@
 #include "alsel/commands.h"
 #include "alsel/manifest.h"
 #include "alsel/progress.h"
+#include "alsel/score_cache.h"
 
 namespace alsel {
 
@@ -71,6 +72,14 @@ nlohmann::ordered_json model_json(const ModelOptions& options, const NerModel& m
 
 // The progress meter of a run: -q silences it, auto picks the terminal line or log lines.
 std::unique_ptr<ProgressMeter> make_progress(const ProgressConfig& config, uint64_t total_lines);
+
+// The --cache of a run (nullptr when `path` is empty), keyed by the model file's fingerprint and
+// the annotator's resolved configuration; logs how many sentences it holds for this key.
+std::unique_ptr<ScoreCache> open_cache(const std::string& path, const NerModel& model,
+                                       const FileFingerprint& model_file, const Annotator& annotator);
+// The manifest's "cache": null without one, else {"path", "key", "rows_at_open", "hits", "misses",
+// "stored"} (hits and misses of `counts`, stored over the whole run).
+nlohmann::ordered_json cache_json(const ScoreCache* cache, const PipelineCounts& counts);
 
 // Where the manifest of an output goes: --manifest, else OUT.manifest.json; empty = none.
 std::string manifest_path(const RunOutputs& outputs, const std::string& out);

@@ -23,6 +23,7 @@ void ScoreConfig::validate() const {
   if (!outputs.write_manifest && !outputs.manifest.empty()) {
     throw UsageError("--manifest and --no-manifest contradict each other");
   }
+  shard.validate();
 }
 
 RunSummary run_score(const ScoreConfig& config) {
@@ -41,6 +42,7 @@ RunSummary run_score(const ScoreConfig& config) {
   const FileFingerprint model_file = fingerprint_file(config.model.path);
   const std::unordered_set<std::string> known = load_known_entities(config.labeled, true);
   Annotator annotator(*model, config.inference, config.labeled.empty() ? nullptr : &known);
+  const std::unique_ptr<ScoreCache> cache = open_cache(config.cache, *model, model_file, annotator);
   timings["model_load"] = seconds_since(phase);
 
   phase = std::chrono::steady_clock::now();
@@ -52,13 +54,22 @@ RunSummary run_score(const ScoreConfig& config) {
   std::vector<ScoreSummary> distributions(std::size(measure_names));
   // Progress counts pool lines finished (scored, rejected or blank), not lines read ahead.
   size_t scored = 0, rejected = 0;
-  const auto lines_done = [&] { return scored + rejected + reader.blank_lines(); };
+  size_t foreign = 0;  // --shard: lines of other shards (alsel/shard.h)
+  if (config.shard.enabled()) {
+    spdlog::info("shard {} (from {})", config.shard.to_string(), config.shard.source);
+  }
+  const auto lines_done = [&] { return scored + rejected + reader.blank_lines() + foreign; };
   RunSummary summary;
   summary.counts = run_pipeline(
       [&](PoolItem& item) {
-        const bool more = reader.next(item);
-        progress->update(lines_done(), scored);
-        return more;
+        while (reader.next(item)) {
+          progress->update(lines_done(), scored);
+          if (item.rejected ? config.shard.owns_reject(item) : config.shard.owns(item.id)) {
+            return true;
+          }
+          ++foreign;
+        }
+        return false;
       },
       annotator, config.trim_threshold,
       [&](ScoredSentence&& sentence) {
@@ -79,7 +90,8 @@ RunSummary run_score(const ScoreConfig& config) {
         rejects(item);
         ++rejected;
         progress->update(lines_done(), scored);
-      });
+      },
+      cache.get());
   progress->finish();
   timings["scoring"] = seconds_since(phase);
   phase = std::chrono::steady_clock::now();
@@ -97,12 +109,18 @@ RunSummary run_score(const ScoreConfig& config) {
     nlohmann::ordered_json settings;
     settings["trim_threshold"] = config.trim_threshold;
     settings["inference"] = config.inference.to_string();
+    if (config.shard.enabled()) {
+      settings["shard"] = {{"index", config.shard.index},
+                           {"count", config.shard.count},
+                           {"source", config.shard.source}};
+    }
     manifest["settings"] = settings;
     manifest["counts"] = {{"read", summary.counts.read},
                           {"scored", summary.counts.scored},
                           {"rejected", summary.counts.rejected},
                           {"windows", summary.counts.windows},
                           {"batches", summary.counts.batches}};
+    manifest["cache"] = cache_json(cache.get(), summary.counts);
     manifest["timings_seconds"] = timings;
     nlohmann::ordered_json measures;
     for (size_t i = 0; i < distributions.size(); ++i)

@@ -14,6 +14,7 @@
 #include "alsel/score_summary.h"
 #include "alsel/selector.h"
 #include "run_support.h"
+#include "shard_output.h"
 
 namespace alsel {
 
@@ -55,6 +56,14 @@ void SelectConfig::validate() const {
   }
   if (!outputs.write_manifest && !outputs.manifest.empty()) {
     throw UsageError("--manifest and --no-manifest contradict each other");
+  }
+  shard.validate();
+  if (shard.enabled() && format != "jsonl") {
+    throw UsageError("--format " + format + " with --shard: a shard writes its candidates file; "
+                     "give --format to alsel merge");
+  }
+  if (shard.enabled() && !outputs.report.empty()) {
+    throw UsageError("--report is not available with --shard (a shard sees part of the pool)");
   }
 }
 
@@ -171,6 +180,7 @@ RunSummary run_select(const SelectConfig& config) {
   const std::unordered_set<std::string> known =
       load_known_entities(config.labeled, strategy->name() == "ltp-unk");
   Annotator annotator(*model, config.inference, config.labeled.empty() ? nullptr : &known);
+  const std::unique_ptr<ScoreCache> cache = open_cache(config.cache, *model, model_file, annotator);
   timings["model_load"] = seconds_since(phase);
 
   // Pass 1: read, filter, score everything, keep the best candidates.
@@ -188,18 +198,37 @@ RunSummary run_select(const SelectConfig& config) {
   // Progress counts pool lines finished (scored, rejected, dropped or blank), not lines read:
   // the pipeline reads a whole chunk ahead of the model.
   size_t scored = 0, rejected = 0;
+  // --shard: every pool line is read and filtered (so that exact duplicates are decided in
+  // pool order, as in a single run), only this shard's sentences and rejects go on.
+  const bool sharded = config.shard.enabled();
+  PoolPositions positions;
+  size_t foreign = 0;  // lines of other shards
+  if (sharded) spdlog::info("shard {} (from {})", config.shard.to_string(), config.shard.source);
   const auto lines_done = [&] {
     return scored + rejected + filter.counts().excluded() + filter.counts().duplicates +
-           reader.blank_lines();
+           reader.blank_lines() + foreign;
   };
   RunSummary summary;
   summary.counts = run_pipeline(
       [&](PoolItem& item) {
         while (reader.next(item)) {
           progress->update(lines_done(), scored);
-          if (item.rejected) return true;
-          const FilterDecision decision = filter.check(item.id, item.text);
-          if (decision.verdict == FilterVerdict::kKeep) return true;
+          const uint64_t position = positions.next();
+          if (item.rejected) {
+            if (config.shard.owns_reject(item)) return true;
+            ++foreign;
+            continue;
+          }
+          const bool owned = config.shard.owns(item.id);
+          const FilterDecision decision = filter.check(item.id, item.text, owned);
+          if (!owned) {
+            ++foreign;
+            continue;
+          }
+          if (decision.verdict == FilterVerdict::kKeep) {
+            if (sharded) positions.remember(item.id, position);
+            return true;
+          }
           dropped.filtered(item, decision);
         }
         return false;
@@ -209,7 +238,8 @@ RunSummary run_select(const SelectConfig& config) {
         const double score = strategy->score(sentence.analysis, sentence.measures);
         pool_scores.add(score);
         measure_sums.add(sentence.measures);
-        if (near) ranking.push_back(RankEntry{score, hash_id(sentence.analysis.id)});
+        if (sharded) sentence.order = positions.take(sentence.analysis.id);  // ties: pool order
+        if (near && !sharded) ranking.push_back(RankEntry{score, hash_id(sentence.analysis.id)});
         top.offer(score, std::move(sentence));
         ++scored;
         progress->update(lines_done(), scored);
@@ -219,7 +249,8 @@ RunSummary run_select(const SelectConfig& config) {
         rejects(item);
         ++rejected;
         progress->update(lines_done(), scored);
-      });
+      },
+      cache.get());
   progress->finish();
   const PoolFilterCounts& filtered = filter.counts();
   summary.counts.read += filtered.excluded() + filtered.duplicates;  // read, but never scored
@@ -233,8 +264,8 @@ RunSummary run_select(const SelectConfig& config) {
   phase = std::chrono::steady_clock::now();
   std::vector<Selected> selected;
   double refill_seconds = 0;
-  if (!near) {
-    selected = top.take();
+  if (!near || sharded) {
+    selected = top.take();  // a shard lists its candidates; alsel merge suppresses
   } else {
     NearDuplicateSuppressor suppressor(k, config.dedupe.near);
     std::vector<Selected> candidates = top.take();
@@ -287,7 +318,7 @@ RunSummary run_select(const SelectConfig& config) {
             sentence.order = found->second;  // pass 1's order and score, so that ranks agree
             refill.push_back(Selected{ranking[found->second].score, std::move(sentence)});
           },
-          [](const PoolItem&) {});
+          [](const PoolItem&) {}, cache.get());
       if (refill.size() != batch) {
         spdlog::warn("refill pass found {} of {} candidates: the pool changed since the first pass",
                      refill.size(), batch);
@@ -318,11 +349,19 @@ RunSummary run_select(const SelectConfig& config) {
     writer_options.model_version = model->metadata().name + "@" + model_file.sha256.substr(0, 12);
   }
   AtomicOutputFile out(config.out);
-  std::unique_ptr<SelectionWriter> writer =
-      make_selection_writer(config.format, writer_options, out.stream());
   int rank = 0;
-  for (const Selected& item : selected) writer->write(item, ++rank);
-  writer->finish();
+  if (sharded) {
+    const ModelMetadata& meta = model->metadata();
+    const ShardRunFacts facts{strategy->name(), writer_options.model_version, meta.name,
+                              model_file.sha256, meta.labels, pool_files, labeled_files,
+                              exclude_files, exclusion_match_name(match)};
+    write_shard_candidates(out.stream(), config, facts, summary, selected);
+  } else {
+    std::unique_ptr<SelectionWriter> writer =
+        make_selection_writer(config.format, writer_options, out.stream());
+    for (const Selected& item : selected) writer->write(item, ++rank);
+    writer->finish();
+  }
   summary.selected = selected.size();
 
   const double cutoff =
@@ -389,6 +428,11 @@ RunSummary run_select(const SelectConfig& config) {
     settings["format"] = config.format;
     settings["offset_unit"] = offset_unit_name(config.writer.offset_unit);
     settings["inference"] = config.inference.to_string();
+    if (sharded) {
+      settings["shard"] = {{"index", config.shard.index},
+                           {"count", config.shard.count},
+                           {"source", config.shard.source}};
+    }
     manifest["settings"] = settings;
     nlohmann::ordered_json counts;
     counts["read"] = summary.counts.read;
@@ -405,6 +449,7 @@ RunSummary run_select(const SelectConfig& config) {
     counts["windows"] = summary.counts.windows;
     counts["batches"] = summary.counts.batches;
     manifest["counts"] = counts;
+    manifest["cache"] = cache_json(cache.get(), summary.counts);
     manifest["timings_seconds"] = timings;
     nlohmann::ordered_json distribution = pool_scores.to_json();
     distribution["strategy"] = strategy->name();

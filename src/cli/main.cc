@@ -57,6 +57,27 @@ void add_pool_options(CLI::App& command, alsel::PoolOptions& pool, std::string& 
   command.add_flag("--strict", pool.strict, "stop at the first bad line (exit 3) and write no output");
 }
 
+void add_cache_option(CLI::App& command, std::string& cache) {
+  command.add_option("--cache", cache,
+                     "SQLite file of scored sentences, keyed by model and text: a rerun runs the model "
+                     "only on texts it has not seen (created when missing)");
+}
+
+// --shard I/N|auto and --shard-count N, resolved by alsel::resolve_shard once parsed.
+struct ShardFlags {
+  std::string spec;   // empty = the whole pool
+  int64_t count = 0;  // 0 = not given
+};
+
+void add_shard_options(CLI::App& command, ShardFlags& flags) {
+  command.add_option("--shard", flags.spec,
+                     "I/N: only shard I of N (stable hash of the id; docs/distributed.md), or auto: "
+                     "from a Kubernetes Indexed Job (JOB_COMPLETION_INDEX + --shard-count) or a "
+                     "Slurm array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT)");
+  command.add_option("--shard-count", flags.count,
+                     "--shard auto: the number of shards (required on Kubernetes: the Job's completions)");
+}
+
 alsel::InputFormat parse_input_format(const std::string& name) {
   return name == "text" ? alsel::InputFormat::kText : alsel::InputFormat::kJsonl;
 }
@@ -93,12 +114,15 @@ Examples:
   alsel convert -i annotated.jsonl --to bio -o annotated.bio
   cat pool.txt | alsel select -p - --input-format text -k 20
   alsel score -p pool.jsonl -o scores.jsonl
+  alsel select -p pool.jsonl -k 500 --shard 0/3 -o shard-0.jsonl   # one of 3 machines
+  alsel merge -k 500 -o batch.jsonl shard-0.jsonl shard-1.jsonl shard-2.jsonl
+  alsel select -p pool.jsonl -k 500 -o batch.jsonl --cache scores.sqlite   # nightly reruns
   alsel eval --data test.bio --json
   alsel info
   alsel strategies
 
-Exit codes: 0 ok, 1 internal error, 2 usage error, 3 input error, 4 model error,
-5 output error, 130 interrupted.
+Exit codes: 0 ok, 1 internal error, 2 usage error, 3 input error (also a corrupt, foreign or
+locked --cache), 4 model error, 5 output error, 130 interrupted.
 )";
 
 }  // namespace
@@ -123,6 +147,7 @@ int main(int argc, char** argv) {
   add_model_options(*select_command, select.model);
   add_inference_options(*select_command, select.inference);
   add_pool_options(*select_command, select.pool, select_format);
+  add_cache_option(*select_command, select.cache);
   select_command->add_option("-s,--strategy", select.strategy, "strategy (see `alsel strategies`)")
       ->capture_default_str();
   select_command->add_option("-k", select.k, "how many sentences to select")->capture_default_str();
@@ -169,6 +194,8 @@ int main(int argc, char** argv) {
   select_command->add_option("--dropped", select.outputs.dropped,
                              "write every excluded, duplicate and suppressed sentence here (JSONL)");
   add_run_output_options(*select_command, select.outputs, select.progress, select_flags);
+  ShardFlags select_shard;
+  add_shard_options(*select_command, select_shard);
   select_command->add_option("--trim-threshold", select.strategy_options.trim_threshold,
                              "trimmed: drop words whose top probability is at least this")
       ->capture_default_str();
@@ -185,11 +212,43 @@ int main(int argc, char** argv) {
   add_model_options(*score_command, score.model);
   add_inference_options(*score_command, score.inference);
   add_pool_options(*score_command, score.pool, score_format);
+  add_cache_option(*score_command, score.cache);
   score_command->add_option("-o,--out", score.out, "output JSONL (- = stdout)")->capture_default_str();
   score_command->add_option("--labeled", score.labeled, "labeled BIO/doccano files: known entities");
   score_command->add_option("--trim-threshold", score.trim_threshold, "threshold of the trimmed measure")
       ->capture_default_str();
   add_run_output_options(*score_command, score.outputs, score.progress, score_flags);
+  ShardFlags score_shard;
+  add_shard_options(*score_command, score_shard);
+
+  alsel::MergeConfig merge;
+  std::string merge_offset_unit = "codepoint";
+  CLI::App* merge_command = app.add_subcommand(
+      "merge", "merge the candidates of `select --shard I/N` runs into the single-run batch");
+  merge_command->add_option("shards", merge.inputs, "the candidates file of every shard")->required();
+  merge_command->add_option("-k", merge.k, "how many sentences to select (default: the shards' -k)");
+  merge_command->add_option("-o,--out", merge.out, "output file (- = stdout)")->capture_default_str();
+  merge_command->add_option("--format", merge.format, "jsonl, doccano or label-studio")
+      ->check(CLI::IsMember({"jsonl", "doccano", "label-studio"}))
+      ->capture_default_str();
+  merge_command->add_option("--offset-unit", merge_offset_unit,
+                            "entity offsets in codepoint or utf16 units (JavaScript tools)")
+      ->check(CLI::IsMember({"codepoint", "utf16"}))
+      ->capture_default_str();
+  merge_command->add_option("--ls-from-name", merge.writer.from_name,
+                            "label-studio: name of the <Labels> control of the labeling config")
+      ->capture_default_str();
+  merge_command->add_option("--ls-to-name", merge.writer.to_name,
+                            "label-studio: name of the <Text> object the labels apply to")
+      ->capture_default_str();
+  merge_command->add_option("--model-version", merge.writer.model_version,
+                            "label-studio: predictions' model_version (default: the shards' MODEL@SHA256[:12])");
+  merge_command->add_option("--dropped", merge.outputs.dropped,
+                            "write the near duplicates suppressed across shards here (JSONL)");
+  merge_command->add_option("--manifest", merge.outputs.manifest,
+                            "run manifest path (default: OUT.manifest.json; none when OUT is stdout)");
+  merge_command->add_flag("--no-manifest", [&merge](int64_t) { merge.outputs.write_manifest = false; },
+                          "write no run manifest");
 
   alsel::EvalConfig eval;
   std::string eval_format = "auto";
@@ -255,12 +314,18 @@ int main(int argc, char** argv) {
       select.writer.offset_unit = alsel::parse_offset_unit(select_offset_unit);
       select.progress.mode = alsel::parse_progress_mode(select_flags.progress);
       select.arguments = arguments;
+      select.shard = alsel::resolve_shard(select_shard.spec, select_shard.count, alsel::process_environment());
       alsel::run_select(select);
     } else if (score_command->parsed()) {
       score.pool.reader.format = parse_input_format(score_format);
       score.progress.mode = alsel::parse_progress_mode(score_flags.progress);
       score.arguments = arguments;
+      score.shard = alsel::resolve_shard(score_shard.spec, score_shard.count, alsel::process_environment());
       alsel::run_score(score);
+    } else if (merge_command->parsed()) {
+      merge.writer.offset_unit = alsel::parse_offset_unit(merge_offset_unit);
+      merge.arguments = arguments;
+      alsel::run_merge(merge);
     } else if (convert_command->parsed()) {
       convert.offset_unit = alsel::parse_offset_unit(convert_offset_unit);
       convert.out_offset_unit = alsel::parse_offset_unit(convert_out_offset_unit);

@@ -1,0 +1,248 @@
+// `alsel merge`: the candidates files of a sharded `alsel select --shard I/N` into the batch of
+// one select over the whole pool (alsel/shard_merge.h), in any output format, with a manifest.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <optional>
+
+#include "alsel/atomic_file.h"
+#include "alsel/commands.h"
+#include "alsel/errors.h"
+#include "alsel/manifest.h"
+#include "alsel/shard_candidates.h"
+#include "alsel/shard_merge.h"
+#include "run_support.h"
+
+namespace alsel {
+
+void MergeConfig::validate() const {
+  if (inputs.empty()) throw UsageError("alsel merge needs the candidates file of every shard");
+  if (k < -1) throw UsageError("-k must be >= 0, got " + std::to_string(k));
+  if (out.empty()) throw UsageError("--out is empty");
+  const std::vector<std::string> formats = selection_format_names();
+  if (std::find(formats.begin(), formats.end(), format) == formats.end()) {
+    std::string names;
+    for (const std::string& name : formats) names += (names.empty() ? "" : ", ") + name;
+    throw UsageError("unknown output format '" + format + "' (valid: " + names + ")");
+  }
+  writer.validate();
+  if (!outputs.write_manifest && !outputs.manifest.empty()) {
+    throw UsageError("--manifest and --no-manifest contradict each other");
+  }
+  if (!outputs.report.empty()) throw UsageError("alsel merge writes no --report");
+}
+
+namespace {
+
+// The first top-level key whose value differs between two settings objects, with both values.
+std::string first_difference(const nlohmann::ordered_json& a, const nlohmann::ordered_json& b) {
+  const auto shorten = [](const nlohmann::ordered_json& value) {
+    std::string text = value.dump();
+    return text.size() > 120 ? text.substr(0, 117) + "..." : text;
+  };
+  for (const auto& [key, value] : a.items()) {
+    if (!b.contains(key)) return "'" + key + "' missing";
+    if (b[key] != value) return "'" + key + "' " + shorten(value) + " vs " + shorten(b[key]);
+  }
+  for (const auto& [key, value] : b.items()) {
+    if (!a.contains(key)) return "'" + key + "' " + shorten(value) + " only in the second";
+  }
+  return "none";
+}
+
+// Every index 0..N-1 exactly once, one N, one set of settings; sorts the shards by index.
+void check_shard_set(std::vector<ShardCandidates>& shards) {
+  const ShardCandidates& first = shards.front();
+  const uint32_t count = first.header.shard.count;
+  std::map<uint32_t, const ShardCandidates*> by_index;
+  for (const ShardCandidates& shard : shards) {
+    const ShardCandidatesHeader& header = shard.header;
+    if (header.shard.count != count) {
+      throw InputError(shard.path + " is shard " + header.shard.to_string() + " but " + first.path +
+                       " is shard " + first.header.shard.to_string() +
+                       ": the shards come from runs with different shard counts");
+    }
+    const auto [found, inserted] = by_index.emplace(header.shard.index, &shard);
+    if (!inserted) {
+      throw InputError(shard.path + " and " + found->second->path + " are both shard " +
+                       header.shard.to_string() + " (a rerun given twice?)");
+    }
+    if (header.settings != first.header.settings) {
+      throw InputError(shard.path + " was run with other settings than " + first.path + ": " +
+                       first_difference(first.header.settings, header.settings) +
+                       "; every shard must use the same model, pool, strategy, exclusions and "
+                       "dedupe options");
+    }
+  }
+  std::string missing;
+  size_t missing_count = 0;
+  for (uint32_t index = 0; index < count; ++index) {
+    if (by_index.count(index) != 0) continue;
+    if (++missing_count <= 20) missing += (missing.empty() ? "" : ", ") + std::to_string(index);
+  }
+  if (missing_count > 0) {
+    throw InputError("incomplete shard set: " + std::to_string(missing_count) + " of " +
+                     std::to_string(count) + " shards missing (" + missing +
+                     (missing_count > 20 ? ", ..." : "") + "); got " +
+                     std::to_string(shards.size()) + " file(s), starting with " + first.path);
+  }
+  std::sort(shards.begin(), shards.end(), [](const ShardCandidates& a, const ShardCandidates& b) {
+    return a.header.shard.index < b.header.shard.index;
+  });
+}
+
+}  // namespace
+
+RunSummary run_merge(const MergeConfig& config) {
+  config.validate();
+  const auto started = std::chrono::steady_clock::now();
+  const auto started_wall = std::chrono::system_clock::now();
+
+  std::vector<ShardCandidates> shards;
+  std::vector<FileFingerprint> shard_files;
+  for (const std::string& path : config.inputs) {
+    if (path == "-") throw UsageError("alsel merge reads files, not stdin");
+    shards.push_back(read_shard_candidates(path));
+    shard_files.push_back(fingerprint_file(path));
+  }
+  check_shard_set(shards);
+  const ShardCandidatesHeader& first = shards.front().header;
+  size_t k = 0;
+  if (config.k >= 0) {
+    k = static_cast<size_t>(config.k);
+  } else {
+    for (const ShardCandidates& shard : shards) {
+      if (shard.header.k != first.k) {
+        throw UsageError("the shards were run with different -k (" + std::to_string(first.k) +
+                         " in " + shards.front().path + ", " + std::to_string(shard.header.k) +
+                         " in " + shard.path + "): give alsel merge -k");
+      }
+    }
+    k = static_cast<size_t>(first.k);
+  }
+  spdlog::info("merging {} shards: strategy {}, k={}, dedupe {}", shards.size(), first.strategy, k,
+               first.dedupe == "near" ? "near (" + first.near.to_string() + ")" : first.dedupe);
+
+  // Manifest facts read before merge_shard_candidates consumes the candidates.
+  nlohmann::ordered_json shards_json = nlohmann::ordered_json::array();
+  nlohmann::ordered_json counts;
+  for (const char* key :
+       {"read", "scored", "rejected", "excluded_labeled", "excluded_sent", "exact_duplicates"}) {
+    uint64_t sum = 0;
+    for (const ShardCandidates& shard : shards) sum += shard.header.counts.value(key, uint64_t{0});
+    counts[key] = sum;
+  }
+  for (size_t i = 0; i < shards.size(); ++i) {
+    const ShardCandidatesHeader& header = shards[i].header;
+    nlohmann::ordered_json entry = fingerprint_json(shard_files[i]);
+    entry["shard"] = header.shard.to_string();
+    entry["source"] = header.shard.source;
+    entry["k"] = header.k;
+    entry["candidate_factor"] = header.candidate_factor;
+    entry["scored"] = header.scored;
+    entry["candidates"] = header.candidates;
+    shards_json.push_back(entry);
+  }
+  const std::string strategy = first.strategy;
+  const std::string dedupe = first.dedupe;
+  const NearDuplicateConfig near = first.near;
+  const nlohmann::ordered_json shard_settings = first.settings;
+  std::string model_version =
+      config.writer.model_version.empty() ? first.model_version : config.writer.model_version;
+
+  ShardMergeResult result = merge_shard_candidates(shards, k, dedupe, near);
+  const std::vector<Selected>& selected = result.selected;
+
+  WriterOptions writer_options = config.writer;
+  writer_options.strategy = strategy;
+  writer_options.model_version = model_version;
+  AtomicOutputFile out(config.out);
+  std::unique_ptr<SelectionWriter> writer =
+      make_selection_writer(config.format, writer_options, out.stream());
+  int rank = 0;
+  for (const Selected& item : selected) writer->write(item, ++rank);
+  writer->finish();
+  std::optional<AtomicOutputFile> dropped;
+  if (!config.outputs.dropped.empty()) {
+    dropped.emplace(config.outputs.dropped);
+    for (const Suppression& suppression : result.suppressed) {
+      nlohmann::ordered_json line;
+      line["id"] = suppression.id;
+      line["reason"] = "near-duplicate";
+      line["duplicate_of"] = suppression.duplicate_of;
+      line["similarity"] = suppression.similarity;
+      line["score"] = suppression.score;
+      line["file"] = suppression.file;
+      line["line"] = suppression.line;
+      dropped->stream() << line.dump() << '\n';
+    }
+    dropped->commit();
+  }
+  out.commit();
+
+  RunSummary summary;
+  summary.counts.read = counts["read"].get<size_t>();
+  summary.counts.scored = counts["scored"].get<size_t>();
+  summary.counts.rejected = counts["rejected"].get<size_t>();
+  summary.excluded_labeled = counts["excluded_labeled"].get<size_t>();
+  summary.excluded_sent = counts["excluded_sent"].get<size_t>();
+  summary.exact_duplicates = counts["exact_duplicates"].get<size_t>();
+  summary.near_duplicates = result.suppressed.size();
+  summary.selected = selected.size();
+  summary.seconds = seconds_since(started);
+  summary.manifest = manifest_path(config.outputs, config.out);
+  if (!summary.manifest.empty()) {
+    nlohmann::ordered_json manifest;
+    manifest["alsel_version"] = ALSEL_VERSION;
+    manifest["command"] = "merge";
+    manifest["arguments"] = config.arguments;
+    manifest["started_at"] = utc_timestamp(started_wall);
+    manifest["finished_at"] = utc_timestamp(std::chrono::system_clock::now());
+    manifest["model_version"] = model_version;
+    manifest["shards"] = shards_json;
+    manifest["shard_settings"] = shard_settings;
+    nlohmann::ordered_json settings;
+    settings["strategy"] = strategy;
+    settings["k"] = k;
+    settings["dedupe"] = dedupe;
+    settings["shard_count"] = first.shard.count;
+    settings["format"] = config.format;
+    settings["offset_unit"] = offset_unit_name(config.writer.offset_unit);
+    manifest["settings"] = settings;
+    counts["excluded"] = summary.excluded_labeled + summary.excluded_sent;
+    counts["deduplicated"] = summary.exact_duplicates + summary.near_duplicates;
+    counts["near_duplicates"] = summary.near_duplicates;
+    counts["candidates_used"] = result.candidates_used;
+    counts["selected"] = summary.selected;
+    manifest["counts"] = counts;
+    nlohmann::ordered_json selection;
+    selection["cutoff_score"] = selected.empty() || std::isnan(selected.back().score)
+                                    ? nlohmann::ordered_json(nullptr)
+                                    : nlohmann::ordered_json(selected.back().score);
+    selection["top_score"] = selected.empty() ? nlohmann::ordered_json(nullptr)
+                                              : nlohmann::ordered_json(selected.front().score);
+    manifest["selection"] = selection;
+    nlohmann::ordered_json outputs;
+    outputs["out"] = config.out == "-" ? nlohmann::ordered_json(nullptr)
+                                       : fingerprint_json(fingerprint_file(config.out));
+    outputs["dropped"] = config.outputs.dropped.empty() || config.outputs.dropped == "-"
+                             ? nlohmann::ordered_json(nullptr)
+                             : fingerprint_json(fingerprint_file(config.outputs.dropped));
+    manifest["outputs"] = outputs;
+    write_file_atomically(summary.manifest, manifest.dump(2) + "\n");
+  }
+  spdlog::info(
+      "merge: {} shards, scored {}, rejected {}, excluded {}, duplicates {} (exact {}, near {}), "
+      "selected {} in {:.1f}s",
+      shards.size(), summary.counts.scored, summary.counts.rejected,
+      summary.excluded_labeled + summary.excluded_sent,
+      summary.exact_duplicates + summary.near_duplicates, summary.exact_duplicates,
+      summary.near_duplicates, summary.selected, summary.seconds);
+  return summary;
+}
+
+}  // namespace alsel

@@ -1,0 +1,209 @@
+#include "alsel/shard_candidates.h"
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <stdexcept>
+
+#include "alsel/errors.h"
+
+namespace alsel {
+
+using json = nlohmann::json;
+using ordered_json = nlohmann::ordered_json;
+
+ordered_json number_to_json(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
+  return value;
+}
+
+double number_from_json(const json& value) {
+  if (value.is_number()) return value.get<double>();
+  if (value.is_string()) {
+    const std::string& text = value.get_ref<const std::string&>();
+    if (text == "NaN") return std::numeric_limits<double>::quiet_NaN();
+    if (text == "Infinity") return std::numeric_limits<double>::infinity();
+    if (text == "-Infinity") return -std::numeric_limits<double>::infinity();
+  }
+  throw std::invalid_argument("expected a number, got " + value.dump());
+}
+
+std::string format_shard_header(const ShardCandidatesHeader& header) {
+  ordered_json line;
+  line["alsel_shard_candidates"] = kShardCandidatesVersion;
+  line["shard"] = {{"index", header.shard.index},
+                   {"count", header.shard.count},
+                   {"source", header.shard.source}};
+  line["k"] = header.k;
+  line["candidate_factor"] = header.candidate_factor;
+  line["strategy"] = header.strategy;
+  line["model_version"] = header.model_version;
+  line["settings"] = header.settings;
+  line["scored"] = header.scored;
+  line["candidates"] = header.candidates;
+  line["counts"] = header.counts;
+  return line.dump();
+}
+
+std::string format_candidate(const Selected& candidate) {
+  const ScoredSentence& sentence = candidate.sentence;
+  const Measures& measures = sentence.measures;
+  ordered_json line;
+  line["id"] = sentence.analysis.id;
+  line["text"] = sentence.text;
+  line["score"] = number_to_json(candidate.score);
+  line["position"] = sentence.order;
+  line["file"] = sentence.file;
+  line["line"] = sentence.line;
+  line["nlc"] = number_to_json(measures.nlc);
+  line["trimmed"] = number_to_json(measures.trimmed);
+  line["mnlp"] = number_to_json(measures.mnlp);
+  line["entropy"] = number_to_json(measures.entropy);
+  line["ltp"] = number_to_json(measures.ltp);
+  line["unknown_entities"] = measures.unknown_entities;
+  ordered_json entities = ordered_json::array();
+  for (const EntitySpan& entity : sentence.analysis.entities) {
+    entities.push_back({{"start", entity.start},
+                        {"end", entity.end},
+                        {"label", entity.label},
+                        {"text", entity.text},
+                        {"confidence", number_to_json(entity.confidence)}});
+  }
+  line["entities"] = std::move(entities);
+  return line.dump();
+}
+
+namespace {
+
+const json& field(const json& object, const char* key) {
+  const auto found = object.find(key);
+  if (found == object.end())
+    throw std::invalid_argument(std::string("missing field '") + key + "'");
+  return *found;
+}
+
+ShardCandidatesHeader parse_header(const json& line) {
+  if (!line.is_object() || !line.contains("alsel_shard_candidates")) {
+    throw std::invalid_argument(
+        "not a shard candidates file (its first line should be the header that `alsel select "
+        "--shard I/N` writes)");
+  }
+  const int version = field(line, "alsel_shard_candidates").get<int>();
+  if (version != kShardCandidatesVersion) {
+    throw std::invalid_argument("candidates file version " + std::to_string(version) +
+                                ", this alsel reads version " +
+                                std::to_string(kShardCandidatesVersion));
+  }
+  ShardCandidatesHeader header;
+  const json& shard = field(line, "shard");
+  header.shard.index = field(shard, "index").get<uint32_t>();
+  header.shard.count = field(shard, "count").get<uint32_t>();
+  header.shard.source = shard.value("source", "");
+  if (header.shard.count == 0 || header.shard.index >= header.shard.count) {
+    throw std::invalid_argument("bad shard " + shard.dump());
+  }
+  header.k = field(line, "k").get<int>();
+  header.candidate_factor = field(line, "candidate_factor").get<int>();
+  header.strategy = field(line, "strategy").get<std::string>();
+  header.model_version = field(line, "model_version").get<std::string>();
+  header.settings = ordered_json::parse(field(line, "settings").dump());
+  const json& dedupe = field(field(line, "settings"), "dedupe");
+  header.dedupe = field(dedupe, "mode").get<std::string>();
+  if (header.dedupe != "none" && header.dedupe != "exact" && header.dedupe != "near") {
+    throw std::invalid_argument("unknown dedupe mode '" + header.dedupe + "'");
+  }
+  if (header.dedupe == "near") {
+    header.near.threshold = field(dedupe, "near_threshold").get<double>();
+    header.near.ngram = field(dedupe, "ngram").get<int>();
+    header.near.num_hashes = field(dedupe, "minhash_hashes").get<int>();
+    header.near.seed = field(dedupe, "seed").get<uint64_t>();
+  }
+  header.scored = field(line, "scored").get<uint64_t>();
+  header.candidates = field(line, "candidates").get<uint64_t>();
+  header.counts = ordered_json::parse(field(line, "counts").dump());
+  return header;
+}
+
+Selected parse_candidate(const json& line) {
+  if (!line.is_object()) throw std::invalid_argument("not a JSON object");
+  Selected candidate;
+  ScoredSentence& sentence = candidate.sentence;
+  sentence.analysis.id = field(line, "id").get<std::string>();
+  sentence.text = field(line, "text").get<std::string>();
+  candidate.score = number_from_json(field(line, "score"));
+  sentence.order = field(line, "position").get<uint64_t>();
+  sentence.file = field(line, "file").get<std::string>();
+  sentence.line = field(line, "line").get<size_t>();
+  Measures& measures = sentence.measures;
+  measures.nlc = number_from_json(field(line, "nlc"));
+  measures.trimmed = number_from_json(field(line, "trimmed"));
+  measures.mnlp = number_from_json(field(line, "mnlp"));
+  measures.entropy = number_from_json(field(line, "entropy"));
+  measures.ltp = number_from_json(field(line, "ltp"));
+  measures.unknown_entities = field(line, "unknown_entities").get<int>();
+  sentence.analysis.unknown_entities = measures.unknown_entities;
+  for (const json& entity : field(line, "entities")) {
+    EntitySpan span;
+    span.start = field(entity, "start").get<int>();
+    span.end = field(entity, "end").get<int>();
+    span.label = field(entity, "label").get<std::string>();
+    span.text = field(entity, "text").get<std::string>();
+    span.confidence = number_from_json(field(entity, "confidence"));
+    sentence.analysis.entities.push_back(std::move(span));
+  }
+  return candidate;
+}
+
+}  // namespace
+
+ShardCandidates read_shard_candidates(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError("cannot open shard candidates file '" + path + "'");
+  ShardCandidates shard;
+  shard.path = path;
+  std::string text;
+  size_t line_number = 0;
+  bool have_header = false;
+  while (std::getline(in, text)) {
+    ++line_number;
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+    if (text.empty()) continue;
+    try {
+      const json line = json::parse(text);
+      if (!have_header) {
+        shard.header = parse_header(line);
+        have_header = true;
+        continue;
+      }
+      Selected candidate = parse_candidate(line);
+      if (shard_of(candidate.sentence.analysis.id, shard.header.shard.count) !=
+          shard.header.shard.index) {
+        throw std::invalid_argument("id '" + candidate.sentence.analysis.id +
+                                    "' does not belong to shard " + shard.header.shard.to_string());
+      }
+      if (!shard.candidates.empty()) {
+        const Selected& previous = shard.candidates.back();
+        if (!TopKSelector::ranks_before(previous.score, previous.sentence.order, candidate.score,
+                                        candidate.sentence.order)) {
+          throw std::invalid_argument("candidates are not best first (score, then position)");
+        }
+      }
+      shard.candidates.push_back(std::move(candidate));
+    } catch (const std::exception& error) {
+      throw InputError(path + ":" + std::to_string(line_number) + ": " + error.what());
+    }
+  }
+  if (in.bad()) throw InputError("error reading shard candidates file '" + path + "'");
+  if (!have_header) {
+    throw InputError(path + ": empty; not a shard candidates file of `alsel select --shard I/N`");
+  }
+  if (shard.candidates.size() != shard.header.candidates) {
+    throw InputError(path + ": the header announces " + std::to_string(shard.header.candidates) +
+                     " candidates, the file holds " + std::to_string(shard.candidates.size()) +
+                     " (a truncated copy?)");
+  }
+  return shard;
+}
+
+}  // namespace alsel

@@ -1,0 +1,111 @@
+#include "alsel/shard_merge.h"
+
+#include <algorithm>
+#include <optional>
+#include <unordered_map>
+
+#include "alsel/errors.h"
+
+namespace alsel {
+
+namespace {
+
+struct Entry {
+  Selected* candidate;
+  size_t shard;  // index into the shards vector
+};
+
+bool entry_before(const Entry& a, const Entry& b) {
+  return TopKSelector::ranks_before(a.candidate->score, a.candidate->sentence.order,
+                                    b.candidate->score, b.candidate->sentence.order);
+}
+
+[[noreturn]] void refuse(const ShardCandidates& shard, size_t accepted, size_t k, size_t suppressed,
+                         const std::string& dedupe) {
+  const ShardCandidatesHeader& header = shard.header;
+  std::string message = "cannot merge exactly: " + std::to_string(accepted) + " of " +
+                        std::to_string(k) + " sentences accepted";
+  if (dedupe == "near") {
+    message += " after " + std::to_string(suppressed) + " near-duplicate suppressions";
+  }
+  message +=
+      " when the candidates of shard " + header.shard.to_string() + " (" + shard.path + ": " +
+      std::to_string(header.candidates) + " listed of " + std::to_string(header.scored) +
+      " scored) ran out, and its unlisted sentences could change the batch; rerun that "
+      "shard (or all) with a larger " +
+      (dedupe == "near" ? "--candidate-factor (now " + std::to_string(header.candidate_factor) + ")"
+                        : "-k (now " + std::to_string(header.k) + ")");
+  throw InputError(message);
+}
+
+}  // namespace
+
+ShardMergeResult merge_shard_candidates(std::vector<ShardCandidates>& shards, size_t k,
+                                        const std::string& dedupe,
+                                        const NearDuplicateConfig& near) {
+  std::vector<Entry> merged;
+  std::unordered_map<std::string, size_t> owner;  // id -> shard, to catch an id listed twice
+  // The bound: the best-ranked among the last candidates of truncated shards. A truncated shard
+  // that listed nothing makes every candidate unsafe.
+  struct Bound {
+    double score;
+    uint64_t position;
+    size_t shard;
+  };
+  std::optional<Bound> bound;
+  std::optional<size_t> empty_truncated;
+  for (size_t s = 0; s < shards.size(); ++s) {
+    for (Selected& candidate : shards[s].candidates) {
+      const auto [found, inserted] = owner.emplace(candidate.sentence.analysis.id, s);
+      if (!inserted) {
+        throw InputError("id '" + candidate.sentence.analysis.id + "' is listed by both " +
+                         shards[found->second].path + " and " + shards[s].path);
+      }
+      merged.push_back(Entry{&candidate, s});
+    }
+    if (!shards[s].header.truncated()) continue;
+    if (shards[s].candidates.empty()) {
+      if (!empty_truncated) empty_truncated = s;
+      continue;
+    }
+    const Selected& last = shards[s].candidates.back();
+    if (!bound || TopKSelector::ranks_before(last.score, last.sentence.order, bound->score,
+                                             bound->position)) {
+      bound = Bound{last.score, last.sentence.order, s};
+    }
+  }
+  std::sort(merged.begin(), merged.end(), entry_before);
+
+  ShardMergeResult result;
+  if (k == 0) return result;
+  if (empty_truncated) refuse(shards[*empty_truncated], 0, k, 0, dedupe);
+  const bool near_mode = dedupe == "near";
+  NearDuplicateSuppressor suppressor(k, near);
+  std::vector<Selected> accepted;
+  const auto accepted_count = [&] { return near_mode ? suppressor.accepted() : accepted.size(); };
+  for (const Entry& entry : merged) {
+    if (accepted_count() >= k) break;
+    if (bound && TopKSelector::ranks_before(bound->score, bound->position, entry.candidate->score,
+                                            entry.candidate->sentence.order)) {
+      refuse(shards[bound->shard], accepted_count(), k, suppressor.suppressed().size(), dedupe);
+    }
+    ++result.candidates_used;
+    if (near_mode) {
+      suppressor.offer(std::move(*entry.candidate));
+    } else {
+      accepted.push_back(std::move(*entry.candidate));
+    }
+  }
+  if (accepted_count() < k && bound) {
+    refuse(shards[bound->shard], accepted_count(), k, suppressor.suppressed().size(), dedupe);
+  }
+  if (near_mode) {
+    result.suppressed = suppressor.suppressed();
+    result.selected = suppressor.take();
+  } else {
+    result.selected = std::move(accepted);
+  }
+  return result;
+}
+
+}  // namespace alsel
