@@ -6,10 +6,12 @@
     /usr/bin/python3 scripts/al_report.py --results runs/al-msra/results.csv --out docs/experiments/msra-al
 
 For every seed and strategy: hide the labels of a pool (the "universe"), label a random 5%, then
-loop: train a BERT-CRF on the labeled part (from scratch, train_bert_crf.py's model), export it to
-TorchScript, evaluate it with `alsel eval`, select the next batch from the unlabeled rest with
-`alsel select -s STRATEGY`, and move the selected sentences, with their gold labels, into the
-labeled part. The initial 5% and its model are shared by all strategies of a seed.
+loop: train a CRF tagger on the labeled part from scratch (the reduced protocol: the small
+convolutional CRF of alsel_py/conv_tagger.py; --full: train_bert_crf.py's 3-layer BERT-CRF),
+export it to TorchScript with alsel's metadata, evaluate it with `alsel eval`, select the next
+batch from the unlabeled rest with `alsel select -s STRATEGY`, and move the selected sentences,
+with their gold labels, into the labeled part. The initial 5% and its model are shared by all
+strategies of a seed. docs/experiments/msra-al/README.md describes the protocol and its results.
 
 Resumable: every finished round leaves ROUND/done.json (labeled ids, F1) and a row in
 WORK/results.csv; a killed run, started again with the same arguments, continues after the last
@@ -307,13 +309,11 @@ class Experiment:
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    shared = os.path.join(here, "..", "..", "shared", "data", "msra")
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work", required=True, help="work directory: models, selections, results.csv")
-    parser.add_argument("--train", default=os.path.join(shared, "train.bio"))
-    parser.add_argument("--test", default=os.path.join(shared, "test.bio"))
-    parser.add_argument("--alsel", default=os.path.join(here, "..", "build", "alsel"))
+    parser.add_argument("--train", default=os.path.join(tbc.msra_dir(), "train.bio"))
+    parser.add_argument("--test", default=os.path.join(tbc.msra_dir(), "test.bio"))
+    parser.add_argument("--alsel", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "alsel"))
     parser.add_argument("--full", action="store_true", help="the article's protocol (a GPU machine)")
     parser.add_argument("--smoke", action="store_true", help="a tiny protocol for tests (meaningless F1)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])

@@ -40,6 +40,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from alsel_py.bigrams import crf_parameters, hashed_bigram_ids, left_and_right  # noqa: E402
 from alsel_py.bio import prf, read_bio, spans_from_tags  # noqa: E402
 from alsel_py.tokenizer import (CLS, PAD, SEP, SPECIAL_TOKENS, Tokenizer,  # noqa: E402
                                 Vocabulary)
@@ -111,22 +112,14 @@ class BertCrfTagger(nn.Module):
             [EncoderLayer(hidden, heads, ffn, rel_window, dropout) for _ in range(layers)])
         self.final_norm = nn.LayerNorm(hidden)
         self.classifier = nn.Linear(hidden, num_labels)
-        self.transitions = nn.Parameter(torch.empty(num_labels, num_labels).uniform_(-0.1, 0.1))
-        self.start_transitions = nn.Parameter(torch.empty(num_labels).uniform_(-0.1, 0.1))
-        self.end_transitions = nn.Parameter(torch.empty(num_labels).uniform_(-0.1, 0.1))
-
-    def bigram_ids(self, input_ids: torch.Tensor) -> torch.Tensor:
-        # Right bigram of position t = (id[t], id[t+1]), hashed into the bucket table.
-        following = torch.cat([input_ids[:, 1:], torch.zeros_like(input_ids[:, :1])], dim=1)
-        return (input_ids * 1000003 + following * 7919 + 17) % self.bigram_buckets
+        self.transitions, self.start_transitions, self.end_transitions = crf_parameters(num_labels)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         b, t = input_ids.shape
         positions = torch.arange(t, device=input_ids.device).unsqueeze(0)
-        right = self.bigram_embedding(self.bigram_ids(input_ids))
-        left = torch.cat([torch.zeros_like(right[:, :1]), right[:, :-1]], dim=1)
+        right = self.bigram_embedding(hashed_bigram_ids(input_ids, self.bigram_buckets))
         x = (self.token_embedding(input_ids) + self.position_embedding(positions)
-             + self.bigram_projection(torch.cat([left, right], dim=-1)))
+             + self.bigram_projection(left_and_right(right)))
         x = self.dropout(self.embedding_norm(x))
         mask_bias = (1.0 - attention_mask.to(x.dtype)).view(b, 1, 1, t) * -10000.0
         for layer in self.layers:
@@ -519,12 +512,15 @@ def export(args):
                       "held_out": checkpoint["dev"], "test": test_result}, ensure_ascii=False))
 
 
+def msra_dir() -> str:
+    """../shared/data/msra next to the project: where MSRA is unless a path is given."""
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data", "msra")
+
+
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    shared = os.path.join(here, "..", "..", "shared", "data", "msra")
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run-dir", required=True, help="checkpoints, vocabulary, split and log")
-    parser.add_argument("--train", default=os.path.join(shared, "train.bio"))
+    parser.add_argument("--train", default=os.path.join(msra_dir(), "train.bio"))
     parser.add_argument("--test", default=None, help="BIO file evaluated at export (final number only)")
     parser.add_argument("--export", default=None, help="write the TorchScript model here and exit")
     parser.add_argument("--init-from", default=None,

@@ -16,6 +16,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .bigrams import crf_parameters, hashed_bigram_ids, left_and_right
+
 
 class ConvBlock(nn.Module):
     def __init__(self, hidden: int, dilation: int, dropout: float):
@@ -43,19 +45,12 @@ class ConvCrfTagger(nn.Module):
         self.blocks = nn.ModuleList([ConvBlock(hidden, d, dropout) for d in dilations])
         self.final_norm = nn.LayerNorm(hidden)
         self.classifier = nn.Linear(hidden, num_labels)
-        self.transitions = nn.Parameter(torch.empty(num_labels, num_labels).uniform_(-0.1, 0.1))
-        self.start_transitions = nn.Parameter(torch.empty(num_labels).uniform_(-0.1, 0.1))
-        self.end_transitions = nn.Parameter(torch.empty(num_labels).uniform_(-0.1, 0.1))
-
-    def bigram_ids(self, input_ids: torch.Tensor) -> torch.Tensor:
-        following = torch.cat([input_ids[:, 1:], torch.zeros_like(input_ids[:, :1])], dim=1)
-        return (input_ids * 1000003 + following * 7919 + 17) % self.bigram_buckets
+        self.transitions, self.start_transitions, self.end_transitions = crf_parameters(num_labels)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         keep = attention_mask.to(torch.float32).unsqueeze(2)
-        right = self.bigram_embedding(self.bigram_ids(input_ids))
-        left = torch.cat([torch.zeros_like(right[:, :1]), right[:, :-1]], dim=1)
-        x = self.token_embedding(input_ids) + self.bigram_projection(torch.cat([left, right], dim=-1))
+        right = self.bigram_embedding(hashed_bigram_ids(input_ids, self.bigram_buckets))
+        x = self.token_embedding(input_ids) + self.bigram_projection(left_and_right(right))
         x = self.dropout(x) * keep
         for block in self.blocks:
             x = block(x, keep)
