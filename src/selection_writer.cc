@@ -37,14 +37,16 @@ std::unique_ptr<SelectionWriter> make_selection_writer(const std::string& format
                                                        const WriterOptions& options,
                                                        std::ostream& out) {
   options.validate();
-  const auto found = registry().find(format);
-  if (found == registry().end()) {
-    std::string names;
-    for (const std::string& name : selection_format_names())
-      names += (names.empty() ? "" : ", ") + name;
-    throw UsageError("unknown output format '" + format + "' (valid: " + names + ")");
-  }
-  return found->second(options, out);
+  check_selection_format(format);
+  return registry().at(format)(options, out);
+}
+
+void check_selection_format(const std::string& format) {
+  if (registry().count(format) != 0) return;
+  std::string names;
+  for (const std::string& name : selection_format_names())
+    names += (names.empty() ? "" : ", ") + name;
+  throw UsageError("unknown output format '" + format + "' (valid: " + names + ")");
 }
 
 std::vector<std::string> selection_format_names() {

@@ -62,6 +62,22 @@ class CacheCliTest : public TempDirTest {
     write_file(path(name), content);
     return path(name);
   }
+  // A pool file of `copies` copies of all sample lines, each copy with its own ids and texts
+  // (the copy number appended to both).
+  std::string repeated_pool(const std::string& name, int copies) {
+    const std::vector<std::string> lines = sample_lines();
+    std::string content;
+    for (int copy = 0; copy < copies; ++copy) {
+      for (const std::string& line : lines) {
+        json item = json::parse(line);
+        item["id"] = item["id"].get<std::string>() + "-" + std::to_string(copy);
+        item["text"] = item["text"].get<std::string>() + std::to_string(copy);
+        content += item.dump() + "\n";
+      }
+    }
+    write_file(path(name), content);
+    return path(name);
+  }
   json manifest(const std::string& out) {
     return json::parse(read_file(path(out + ".manifest.json")));
   }
@@ -289,18 +305,7 @@ TEST_F(CacheCliTest, FileThatIsNotADatabaseFailsWithExitCode3AndNoOutput) {
 }
 
 TEST_F(CacheCliTest, TruncatedCacheFailsWithExitCode3AndNoOutput) {
-  // Enough rows that the database spans many pages.
-  std::string content;
-  const std::vector<std::string> lines = sample_lines();
-  for (int copy = 0; copy < 10; ++copy) {
-    for (const std::string& line : lines) {
-      json item = json::parse(line);
-      item["id"] = item["id"].get<std::string>() + "-" + std::to_string(copy);
-      item["text"] = item["text"].get<std::string>() + std::to_string(copy);
-      content += item.dump() + "\n";
-    }
-  }
-  write_file(path("pool.jsonl"), content);
+  repeated_pool("pool.jsonl", 10);  // enough rows that the database spans many pages
   const std::string cache = path("cache.sqlite");
   ASSERT_EQ(run({"score", "-m", model(), "-p", path("pool.jsonl"), "-o", path("a.jsonl"), "--cache",
                  cache})
@@ -342,17 +347,7 @@ TEST_F(CacheCliTest, LockedCacheFailsWithExitCode3SayingLocked) {
 }
 
 TEST_F(CacheCliTest, InterruptedRunLeavesAConsistentCache) {
-  std::string content;
-  const std::vector<std::string> lines = sample_lines();
-  for (int copy = 0; copy < 60; ++copy) {
-    for (const std::string& line : lines) {
-      json item = json::parse(line);
-      item["id"] = item["id"].get<std::string>() + "-" + std::to_string(copy);
-      item["text"] = item["text"].get<std::string>() + std::to_string(copy);
-      content += item.dump() + "\n";
-    }
-  }
-  write_file(path("pool.jsonl"), content);
+  repeated_pool("pool.jsonl", 60);
   const std::string cache = path("cache.sqlite");
   // Small chunks and batches: many transactions, a long run to interrupt.
   const std::string command = shell_quote(ALSEL_BINARY) + " score -q -m " + shell_quote(model()) +

@@ -5,78 +5,18 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cmath>
 #include <mutex>
 #include <sstream>
 #include <thread>
 
 #include "alsel/errors.h"
+#include "pipeline_test_support.h"
 
 namespace alsel {
 namespace {
 
-// A model without libtorch: emissions are a fixed function of (token id, position, label), so
-// every run over the same batches gives the same numbers. Optionally slow, or failing on the
-// n-th batch.
-class FakeModel : public NerModel {
- public:
-  explicit FakeModel(int max_len) {
-    std::string text = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n";
-    for (char c = 'a'; c <= 'z'; ++c) text += std::string(1, c) + "\n##" + std::string(1, c) + "\n";
-    vocab_ = std::make_shared<Vocabulary>(Vocabulary::from_text(text));
-    metadata_.labels = {"O", "B-PER", "I-PER"};
-    metadata_.max_len = max_len;
-    metadata_.has_crf = true;
-    crf_.num_labels = 3;
-    crf_.transitions = {0.5f, 0.1f, -2.0f, 0.0f, -0.5f, 1.0f, 0.2f, 0.0f, 0.4f};
-    crf_.start_transitions = {0.3f, 0.0f, -3.0f};
-    crf_.end_transitions = {0.1f, 0.0f, 0.2f};
-  }
-
-  const ModelMetadata& metadata() const override { return metadata_; }
-  std::shared_ptr<const Vocabulary> vocabulary() const override { return vocab_; }
-  const CrfParameters* crf() const override { return &crf_; }
-  int64_t parameter_count() const override { return 0; }
-  std::string device() const override { return "fake"; }
-
-  // Called from several threads at once when streams > 1.
-  BatchEmissions emissions(const std::vector<std::vector<int>>& sequences) override {
-    const int batch = ++batches_;
-    if (batch == fail_at_batch) throw ModelError("fake model fails on batch " + std::to_string(batch));
-    const int now = ++running_;
-    int seen = most_at_once_.load();
-    while (now > seen && !most_at_once_.compare_exchange_weak(seen, now)) {
-    }
-    if (delay.count() > 0) std::this_thread::sleep_for(delay);
-    --running_;
-    BatchEmissions out;
-    out.batch = static_cast<int>(sequences.size());
-    out.labels = 3;
-    for (const auto& sequence : sequences) out.length = std::max(out.length, static_cast<int>(sequence.size()));
-    out.data.assign(static_cast<size_t>(out.batch) * out.length * out.labels, 0.0f);
-    for (int b = 0; b < out.batch; ++b) {
-      for (size_t t = 0; t < sequences[b].size(); ++t) {
-        for (int l = 0; l < 3; ++l) {
-          out.data[(static_cast<size_t>(b) * out.length + t) * 3 + l] =
-              static_cast<float>(std::sin(sequences[b][t] * 1.7 + l * 2.3 + static_cast<double>(t) * 0.3));
-        }
-      }
-    }
-    return out;
-  }
-
-  int fail_at_batch = -1;                     // 1-based batch that throws ModelError; -1 = none
-  std::chrono::microseconds delay{0};         // sleep per batch, to let the reader run ahead
-  int most_at_once() const { return most_at_once_.load(); }
-
- private:
-  std::shared_ptr<Vocabulary> vocab_;
-  ModelMetadata metadata_;
-  CrfParameters crf_;
-  std::atomic<int> batches_{0};
-  std::atomic<int> running_{0};
-  std::atomic<int> most_at_once_{0};
-};
+using testing::FakeModel;
+using testing::source_of;
 
 // A pool with short and long sentences (longer than max_len: several windows), texts without
 // tokens (control characters only) and lines the reader rejected.
@@ -123,14 +63,9 @@ std::string describe(const ScoredSentence& s) {
 }
 
 PipelineCounts run(const std::vector<PoolItem>& pool, Annotator& annotator, Trace& trace) {
-  size_t next = 0;
   return run_pipeline(
-      [&](PoolItem& item) {
-        if (next == pool.size()) return false;
-        item = pool[next++];
-        return true;
-      },
-      annotator, 0.99, [&](ScoredSentence&& s) { trace.scored.push_back(describe(s)); },
+      source_of(pool), annotator, 0.99,
+      [&](ScoredSentence&& s) { trace.scored.push_back(describe(s)); },
       [&](const PoolItem& item) { trace.rejected.push_back(item.id + ": " + item.reason); });
 }
 
@@ -306,14 +241,8 @@ TEST_P(PipelineErrorTest, SinkErrorReachesTheCaller) {
   FakeModel model(12);
   Annotator annotator(model, small_config(GetParam()), nullptr);
   Trace trace;
-  size_t next = 0;
   EXPECT_THROW(run_pipeline(
-                   [&](PoolItem& item) {
-                     if (next == pool.size()) return false;
-                     item = pool[next++];
-                     return true;
-                   },
-                   annotator, 0.99,
+                   source_of(pool), annotator, 0.99,
                    [&](ScoredSentence&& s) {
                      if (s.order == 30) throw OutputError("disk full");
                    },

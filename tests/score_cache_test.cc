@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
-#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -12,12 +11,15 @@
 #include <unordered_set>
 
 #include "alsel/errors.h"
+#include "pipeline_test_support.h"
 #include "scratch_dir.h"
 
 namespace alsel {
 namespace {
 
+using testing::FakeModel;
 using testing::ScratchDir;
+using testing::source_of;
 
 CacheKey test_key(const std::string& model_sha256 = std::string(64, 'a')) {
   CacheKey key;
@@ -338,53 +340,8 @@ TEST(ScoreCacheTest, StoreWhileLockedFailsAndStoresNothing) {
 
 // ---- run_pipeline with a cache
 
-// Emissions are a fixed function of (token id, position, label), whatever the batch, so cached
-// and uncached runs must agree bit for bit. Counts the sequences it is given.
-class CountingModel : public NerModel {
- public:
-  CountingModel() {
-    std::string text = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n";
-    for (char c = 'a'; c <= 'z'; ++c) text += std::string(1, c) + "\n##" + std::string(1, c) + "\n";
-    vocab_ = std::make_shared<Vocabulary>(Vocabulary::from_text(text));
-    metadata_.labels = {"O", "B-PER", "I-PER"};
-    metadata_.max_len = 12;
-    metadata_.has_crf = true;
-    crf_.num_labels = 3;
-    crf_.transitions = {0.5f, 0.1f, -2.0f, 0.0f, -0.5f, 1.0f, 0.2f, 0.0f, 0.4f};
-    crf_.start_transitions = {0.3f, 0.0f, -3.0f};
-    crf_.end_transitions = {0.1f, 0.0f, 0.2f};
-  }
-  const ModelMetadata& metadata() const override { return metadata_; }
-  std::shared_ptr<const Vocabulary> vocabulary() const override { return vocab_; }
-  const CrfParameters* crf() const override { return &crf_; }
-  int64_t parameter_count() const override { return 0; }
-  std::string device() const override { return "fake"; }
-  BatchEmissions emissions(const std::vector<std::vector<int>>& sequences) override {
-    sequences_ += sequences.size();
-    BatchEmissions out;
-    out.batch = static_cast<int>(sequences.size());
-    out.labels = 3;
-    for (const auto& sequence : sequences)
-      out.length = std::max(out.length, static_cast<int>(sequence.size()));
-    out.data.assign(static_cast<size_t>(out.batch) * out.length * out.labels, 0.0f);
-    for (int b = 0; b < out.batch; ++b) {
-      for (size_t t = 0; t < sequences[b].size(); ++t) {
-        for (int l = 0; l < 3; ++l) {
-          out.data[(static_cast<size_t>(b) * out.length + t) * 3 + l] = static_cast<float>(
-              2.0 * std::sin(sequences[b][t] * 1.7 + l * 2.3 + static_cast<double>(t) * 0.3));
-        }
-      }
-    }
-    return out;
-  }
-  size_t sequences() const { return sequences_.load(); }
-
- private:
-  std::shared_ptr<Vocabulary> vocab_;
-  ModelMetadata metadata_;
-  CrfParameters crf_;
-  std::atomic<size_t> sequences_{0};
-};
+// The model of these tests is testing::FakeModel(12, 2.0): max_len 12, emissions of amplitude 2.
+// Its emissions do not depend on the batch, so cached and uncached runs must agree bit for bit.
 
 // Pool items "s<i>": texts of 1-20 short words (some longer than max_len: several windows), a
 // text without tokens every 19th item; `salt` changes every text.
@@ -439,14 +396,9 @@ struct RunTrace {
 RunTrace run(const std::vector<PoolItem>& pool, Annotator& annotator, ScoreCache* cache,
              double trim = 0.99) {
   RunTrace result;
-  size_t next = 0;
   result.counts = run_pipeline(
-      [&](PoolItem& item) {
-        if (next == pool.size()) return false;
-        item = pool[next++];
-        return true;
-      },
-      annotator, trim, [&](ScoredSentence&& s) { result.scored.push_back(describe(s)); },
+      source_of(pool), annotator, trim,
+      [&](ScoredSentence&& s) { result.scored.push_back(describe(s)); },
       [&](const PoolItem& item) { result.rejected.push_back(item.id); }, cache);
   return result;
 }
@@ -464,7 +416,7 @@ class PipelineCacheTest : public ::testing::TestWithParam<bool> {};
 
 TEST_P(PipelineCacheTest, GrownPoolRunsTheModelOnlyOnNewTextsAndGivesTheSameResults) {
   ScratchDir dir;
-  CountingModel model;
+  FakeModel model(12, 2.0);
   const std::unordered_set<std::string> known = {"aa", "ccc"};
   Annotator annotator(model, small_config(GetParam()), &known);
   const CacheKey key = make_cache_key(model, std::string(64, 'a'), annotator.config());
@@ -508,7 +460,7 @@ TEST_P(PipelineCacheTest, GrownPoolRunsTheModelOnlyOnNewTextsAndGivesTheSameResu
 
 TEST_P(PipelineCacheTest, OptionDependentMeasuresFollowTheRunNotTheCache) {
   ScratchDir dir;
-  CountingModel model;
+  FakeModel model(12, 2.0);
   const std::vector<PoolItem> pool = make_items(0, 40);
   Annotator no_known(model, small_config(GetParam()), nullptr);
   ScoreCache cache(dir.file("c.sqlite"),
@@ -527,7 +479,7 @@ TEST_P(PipelineCacheTest, OptionDependentMeasuresFollowTheRunNotTheCache) {
 
 TEST_P(PipelineCacheTest, TextRepeatedInOneRunIsScoredAgainNotTakenFromThisRun) {
   ScratchDir dir;
-  CountingModel model;
+  FakeModel model(12, 2.0);
   Annotator annotator(model, small_config(GetParam()), nullptr);
   ScoreCache cache(dir.file("c.sqlite"),
                    make_cache_key(model, std::string(64, 'a'), annotator.config()));
@@ -548,7 +500,7 @@ INSTANTIATE_TEST_SUITE_P(InTurnAndOverlapped, PipelineCacheTest, ::testing::Bool
                          });
 
 TEST(ScoreCacheTest, KeyOfARunFollowsProbabilitiesAndOverlap) {
-  CountingModel model;
+  FakeModel model(12, 2.0);
   InferenceConfig config = small_config(false);
   const CacheKey marginal =
       make_cache_key(model, std::string(64, 'a'), Annotator(model, config, nullptr).config());

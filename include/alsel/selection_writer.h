@@ -54,6 +54,9 @@ std::unique_ptr<SelectionWriter> make_selection_writer(const std::string& format
                                                        const WriterOptions& options,
                                                        std::ostream& out);
 
+// Throws UsageError listing the valid names unless a writer is registered as `format`.
+void check_selection_format(const std::string& format);
+
 // Registered format names, sorted.
 std::vector<std::string> selection_format_names();
 

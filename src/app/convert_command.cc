@@ -356,12 +356,7 @@ ConvertSummary run_convert(const ConvertConfig& config) {
   out.commit();
   const std::string manifest_file = manifest_path(config.outputs, config.out);
   if (!manifest_file.empty()) {
-    nlohmann::ordered_json manifest;
-    manifest["alsel_version"] = ALSEL_VERSION;
-    manifest["command"] = "convert";
-    manifest["arguments"] = config.arguments;
-    manifest["started_at"] = utc_timestamp(started);
-    manifest["finished_at"] = utc_timestamp(std::chrono::system_clock::now());
+    nlohmann::ordered_json manifest = manifest_start("convert", config.arguments, started);
     manifest["inputs"] = fingerprints_json(input_files);
     manifest["settings"] = {{"from", config.from},
                             {"to", config.to},
@@ -371,9 +366,7 @@ ConvertSummary run_convert(const ConvertConfig& config) {
     manifest["counts"] = {{"sentences", summary.sentences},
                           {"entities", summary.entities},
                           {"skipped", summary.skipped}};
-    manifest["outputs"] = {{"out", config.out == "-"
-                                       ? nlohmann::ordered_json(nullptr)
-                                       : fingerprint_json(fingerprint_file(config.out))}};
+    manifest["outputs"] = {{"out", output_json(config.out)}};
     write_file_atomically(manifest_file, manifest.dump(2) + "\n");
   }
   spdlog::info(

@@ -4,8 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
-#include <limits>
 #include <map>
 #include <optional>
 
@@ -23,12 +21,7 @@ void MergeConfig::validate() const {
   if (inputs.empty()) throw UsageError("alsel merge needs the candidates file of every shard");
   if (k < -1) throw UsageError("-k must be >= 0, got " + std::to_string(k));
   if (out.empty()) throw UsageError("--out is empty");
-  const std::vector<std::string> formats = selection_format_names();
-  if (std::find(formats.begin(), formats.end(), format) == formats.end()) {
-    std::string names;
-    for (const std::string& name : formats) names += (names.empty() ? "" : ", ") + name;
-    throw UsageError("unknown output format '" + format + "' (valid: " + names + ")");
-  }
+  check_selection_format(format);
   writer.validate();
   if (!outputs.write_manifest && !outputs.manifest.empty()) {
     throw UsageError("--manifest and --no-manifest contradict each other");
@@ -170,15 +163,7 @@ RunSummary run_merge(const MergeConfig& config) {
   if (!config.outputs.dropped.empty()) {
     dropped.emplace(config.outputs.dropped);
     for (const Suppression& suppression : result.suppressed) {
-      nlohmann::ordered_json line;
-      line["id"] = suppression.id;
-      line["reason"] = "near-duplicate";
-      line["duplicate_of"] = suppression.duplicate_of;
-      line["similarity"] = suppression.similarity;
-      line["score"] = suppression.score;
-      line["file"] = suppression.file;
-      line["line"] = suppression.line;
-      dropped->stream() << line.dump() << '\n';
+      dropped->stream() << near_duplicate_json(suppression).dump() << '\n';
     }
     dropped->commit();
   }
@@ -196,12 +181,7 @@ RunSummary run_merge(const MergeConfig& config) {
   summary.seconds = seconds_since(started);
   summary.manifest = manifest_path(config.outputs, config.out);
   if (!summary.manifest.empty()) {
-    nlohmann::ordered_json manifest;
-    manifest["alsel_version"] = ALSEL_VERSION;
-    manifest["command"] = "merge";
-    manifest["arguments"] = config.arguments;
-    manifest["started_at"] = utc_timestamp(started_wall);
-    manifest["finished_at"] = utc_timestamp(std::chrono::system_clock::now());
+    nlohmann::ordered_json manifest = manifest_start("merge", config.arguments, started_wall);
     manifest["model_version"] = model_version;
     manifest["shards"] = shards_json;
     manifest["shard_settings"] = shard_settings;
@@ -219,20 +199,9 @@ RunSummary run_merge(const MergeConfig& config) {
     counts["candidates_used"] = result.candidates_used;
     counts["selected"] = summary.selected;
     manifest["counts"] = counts;
-    nlohmann::ordered_json selection;
-    selection["cutoff_score"] = selected.empty() || std::isnan(selected.back().score)
-                                    ? nlohmann::ordered_json(nullptr)
-                                    : nlohmann::ordered_json(selected.back().score);
-    selection["top_score"] = selected.empty() ? nlohmann::ordered_json(nullptr)
-                                              : nlohmann::ordered_json(selected.front().score);
-    manifest["selection"] = selection;
-    nlohmann::ordered_json outputs;
-    outputs["out"] = config.out == "-" ? nlohmann::ordered_json(nullptr)
-                                       : fingerprint_json(fingerprint_file(config.out));
-    outputs["dropped"] = config.outputs.dropped.empty() || config.outputs.dropped == "-"
-                             ? nlohmann::ordered_json(nullptr)
-                             : fingerprint_json(fingerprint_file(config.outputs.dropped));
-    manifest["outputs"] = outputs;
+    manifest["selection"] = selection_json(selected);
+    manifest["outputs"] = {{"out", output_json(config.out)},
+                           {"dropped", output_json(config.outputs.dropped)}};
     write_file_atomically(summary.manifest, manifest.dump(2) + "\n");
   }
   spdlog::info(

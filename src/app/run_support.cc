@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cmath>
 #include <iostream>
 
 #include "alsel/errors.h"
@@ -123,6 +124,11 @@ nlohmann::ordered_json fingerprints_json(const std::vector<FileFingerprint>& fin
   return list;
 }
 
+nlohmann::ordered_json output_json(const std::string& path) {
+  if (path.empty() || path == "-") return nullptr;
+  return fingerprint_json(fingerprint_file(path));
+}
+
 nlohmann::ordered_json model_json(const ModelOptions& options, const NerModel& model,
                                   const FileFingerprint& file) {
   const ModelMetadata& meta = model.metadata();
@@ -172,9 +178,43 @@ nlohmann::ordered_json cache_json(const ScoreCache* cache, const PipelineCounts&
   return out;
 }
 
+nlohmann::ordered_json selection_json(const std::vector<Selected>& selected) {
+  nlohmann::ordered_json selection;
+  selection["cutoff_score"] = selected.empty() || std::isnan(selected.back().score)
+                                  ? nlohmann::ordered_json(nullptr)
+                                  : nlohmann::ordered_json(selected.back().score);
+  selection["top_score"] = selected.empty() ? nlohmann::ordered_json(nullptr)
+                                            : nlohmann::ordered_json(selected.front().score);
+  return selection;
+}
+
+nlohmann::ordered_json near_duplicate_json(const Suppression& suppression) {
+  nlohmann::ordered_json line;
+  line["id"] = suppression.id;
+  line["reason"] = "near-duplicate";
+  line["duplicate_of"] = suppression.duplicate_of;
+  line["similarity"] = suppression.similarity;
+  line["score"] = suppression.score;
+  line["file"] = suppression.file;
+  line["line"] = suppression.line;
+  return line;
+}
+
 std::string manifest_path(const RunOutputs& outputs, const std::string& out) {
   if (!outputs.write_manifest) return {};
   return outputs.manifest.empty() ? default_manifest_path(out) : outputs.manifest;
+}
+
+nlohmann::ordered_json manifest_start(const std::string& command,
+                                      const std::vector<std::string>& arguments,
+                                      std::chrono::system_clock::time_point started) {
+  nlohmann::ordered_json manifest;
+  manifest["alsel_version"] = ALSEL_VERSION;
+  manifest["command"] = command;
+  manifest["arguments"] = arguments;
+  manifest["started_at"] = utc_timestamp(started);
+  manifest["finished_at"] = utc_timestamp(std::chrono::system_clock::now());
+  return manifest;
 }
 
 nlohmann::ordered_json manifest_header(const std::string& command, const std::vector<std::string>& arguments,
@@ -182,12 +222,7 @@ nlohmann::ordered_json manifest_header(const std::string& command, const std::ve
                                        nlohmann::ordered_json model,
                                        const std::vector<FileFingerprint>& pool,
                                        const std::vector<FileFingerprint>& labeled) {
-  nlohmann::ordered_json manifest;
-  manifest["alsel_version"] = ALSEL_VERSION;
-  manifest["command"] = command;
-  manifest["arguments"] = arguments;
-  manifest["started_at"] = utc_timestamp(started);
-  manifest["finished_at"] = utc_timestamp(std::chrono::system_clock::now());
+  nlohmann::ordered_json manifest = manifest_start(command, arguments, started);
   manifest["model"] = std::move(model);
   manifest["pool"] = fingerprints_json(pool);
   manifest["labeled"] = fingerprints_json(labeled);

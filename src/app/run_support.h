@@ -13,6 +13,7 @@
 #include "alsel/atomic_file.h"
 #include "alsel/commands.h"
 #include "alsel/manifest.h"
+#include "alsel/near_duplicate_suppressor.h"
 #include "alsel/progress.h"
 #include "alsel/score_cache.h"
 
@@ -57,9 +58,17 @@ std::vector<FileFingerprint> fingerprint_files(const std::vector<std::string>& p
 // Sum of the line counts (0 when a file is stdin: the total is then unknown).
 uint64_t total_lines(const std::vector<FileFingerprint>& fingerprints);
 nlohmann::ordered_json fingerprints_json(const std::vector<FileFingerprint>& fingerprints);
+// The manifest's entry for an output file: its fingerprint, null when the output went to stdout
+// ("-") or was not asked for (empty path).
+nlohmann::ordered_json output_json(const std::string& path);
 
-// The fields every run manifest starts with: version, command, arguments, start and finish
-// times, the model, and the pool and labeled files.
+// The fields every manifest starts with: version, command, arguments, start and finish times
+// (finished now).
+nlohmann::ordered_json manifest_start(const std::string& command,
+                                      const std::vector<std::string>& arguments,
+                                      std::chrono::system_clock::time_point started);
+// manifest_start, then the model and the pool and labeled files: the start of a manifest of a
+// run that scores a pool (select, score).
 nlohmann::ordered_json manifest_header(const std::string& command, const std::vector<std::string>& arguments,
                                        std::chrono::system_clock::time_point started,
                                        nlohmann::ordered_json model,
@@ -80,6 +89,14 @@ std::unique_ptr<ScoreCache> open_cache(const std::string& path, const NerModel& 
 // The manifest's "cache": null without one, else {"path", "key", "rows_at_open", "hits", "misses",
 // "stored"} (hits and misses of `counts`, stored over the whole run).
 nlohmann::ordered_json cache_json(const ScoreCache* cache, const PipelineCounts& counts);
+
+// The manifest's "selection" of a batch in rank order: {"cutoff_score": the last one's score,
+// "top_score": the first one's}, null when the batch is empty (and a NaN cutoff, null).
+nlohmann::ordered_json selection_json(const std::vector<Selected>& selected);
+
+// The --dropped line of a sentence suppressed as a near duplicate: {"id", "reason":
+// "near-duplicate", "duplicate_of", "similarity", "score", "file", "line"}.
+nlohmann::ordered_json near_duplicate_json(const Suppression& suppression);
 
 // Where the manifest of an output goes: --manifest, else OUT.manifest.json; empty = none.
 std::string manifest_path(const RunOutputs& outputs, const std::string& out);

@@ -126,13 +126,8 @@ RunSummary run_score(const ScoreConfig& config) {
     for (size_t i = 0; i < distributions.size(); ++i)
       measures[measure_names[i]] = distributions[i].to_json();
     manifest["measure_distributions"] = measures;
-    nlohmann::ordered_json outputs;
-    outputs["out"] = config.out == "-" ? nlohmann::ordered_json(nullptr)
-                                       : fingerprint_json(fingerprint_file(config.out));
-    outputs["rejects"] = config.pool.rejects_path.empty() || config.pool.rejects_path == "-"
-                             ? nlohmann::ordered_json(nullptr)
-                             : fingerprint_json(fingerprint_file(config.pool.rejects_path));
-    manifest["outputs"] = outputs;
+    manifest["outputs"] = {{"out", output_json(config.out)},
+                           {"rejects", output_json(config.pool.rejects_path)}};
     write_file_atomically(summary.manifest, manifest.dump(2) + "\n");
   }
   log_summary("score", summary);

@@ -48,12 +48,7 @@ void SelectConfig::validate() const {
   progress.validate();
   if (k < 0) throw UsageError("-k must be >= 0, got " + std::to_string(k));
   if (out.empty()) throw UsageError("--out is empty");
-  const std::vector<std::string> formats = selection_format_names();
-  if (std::find(formats.begin(), formats.end(), format) == formats.end()) {
-    std::string names;
-    for (const std::string& name : formats) names += (names.empty() ? "" : ", ") + name;
-    throw UsageError("unknown output format '" + format + "' (valid: " + names + ")");
-  }
+  check_selection_format(format);
   if (!outputs.write_manifest && !outputs.manifest.empty()) {
     throw UsageError("--manifest and --no-manifest contradict each other");
   }
@@ -99,16 +94,7 @@ class DroppedLog {
     spdlog::debug("{}:{}: id {}: near duplicate of {} (similarity {:.2f})", suppression.file,
                   suppression.line, suppression.id, suppression.duplicate_of,
                   suppression.similarity);
-    if (!file_) return;
-    nlohmann::ordered_json line;
-    line["id"] = suppression.id;
-    line["reason"] = "near-duplicate";
-    line["duplicate_of"] = suppression.duplicate_of;
-    line["similarity"] = suppression.similarity;
-    line["score"] = suppression.score;
-    line["file"] = suppression.file;
-    line["line"] = suppression.line;
-    file_->stream() << line.dump() << '\n';
+    if (file_) file_->stream() << near_duplicate_json(suppression).dump() << '\n';
   }
   void commit() {
     if (file_) file_->commit();
@@ -455,23 +441,11 @@ RunSummary run_select(const SelectConfig& config) {
     distribution["strategy"] = strategy->name();
     manifest["score_distribution"] = distribution;
     manifest["measure_means"] = measure_sums.means_json();
-    nlohmann::ordered_json selection;
-    selection["cutoff_score"] =
-        std::isnan(cutoff) ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(cutoff);
-    selection["top_score"] = selected.empty() ? nlohmann::ordered_json(nullptr)
-                                              : nlohmann::ordered_json(selected.front().score);
-    manifest["selection"] = selection;
-    nlohmann::ordered_json outputs;
-    outputs["out"] = config.out == "-" ? nlohmann::ordered_json(nullptr)
-                                       : fingerprint_json(fingerprint_file(config.out));
-    for (const auto& [key, path] :
-         {std::pair<const char*, const std::string&>{"rejects", config.pool.rejects_path},
-          {"dropped", config.outputs.dropped},
-          {"report", config.outputs.report}}) {
-      outputs[key] = path.empty() || path == "-" ? nlohmann::ordered_json(nullptr)
-                                                 : fingerprint_json(fingerprint_file(path));
-    }
-    manifest["outputs"] = outputs;
+    manifest["selection"] = selection_json(selected);
+    manifest["outputs"] = {{"out", output_json(config.out)},
+                           {"rejects", output_json(config.pool.rejects_path)},
+                           {"dropped", output_json(config.outputs.dropped)},
+                           {"report", output_json(config.outputs.report)}};
     write_file_atomically(summary.manifest, manifest.dump(2) + "\n");
   }
   log_summary("select", summary);
