@@ -38,7 +38,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import train_bert_crf as tbc  # noqa: E402
-from alsel_py.bio import read_bio  # noqa: E402
+from alsel_py.bio import Sentence, read_bio  # noqa: E402
 from alsel_py.conv_tagger import ConvCrfTagger  # noqa: E402
 from alsel_py.tokenizer import Tokenizer, Vocabulary  # noqa: E402
 
@@ -92,7 +92,7 @@ def write_atomic(path: str, text: str):
     os.replace(tmp, path)
 
 
-def write_bio(path: str, sentences: Sequence[tbc.Example | tuple]):
+def write_bio(path: str, sentences: Sequence[Sentence]):
     lines = []
     for chars, tags in sentences:
         lines.extend(f"{c}\t{t}" for c, t in zip(chars, tags))
@@ -117,6 +117,7 @@ class Experiment:
         self.universe = [train[i] for i in self.universe_index]
         self.ids = [f"train-{i}" for i in self.universe_index]  # id = line of the sentence in train.bio order
         self.by_id = dict(zip(self.ids, self.universe))
+        self.position = {sentence_id: i for i, sentence_id in enumerate(self.ids)}
         test_index = sorted(random.Random(self.protocol["subset_seed"] + 1).sample(range(len(test)), n_test))
         self.test_path = os.path.join(self.work, "test.bio")
         if not os.path.exists(self.test_path):
@@ -273,7 +274,7 @@ class Experiment:
     def run(self, strategy: str, seed: int):
         sizes = self.target_sizes(strategy)
         # Round 0: the same random 5% and the same model for every strategy of this seed.
-        initial = sorted(random.Random(seed).sample(self.ids, sizes[0]), key=self.ids.index)
+        initial = sorted(random.Random(seed).sample(self.ids, sizes[0]), key=self.position.__getitem__)
         labeled = list(initial)
         seed_dir = os.path.join(self.work, f"seed-{seed}")
         os.makedirs(seed_dir, exist_ok=True)
