@@ -33,6 +33,7 @@ import os
 import random
 import sys
 import time
+import zipfile
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -392,11 +393,8 @@ def train(args):
         if args.init_from:
             # Continue from earlier weights (a best.pt checkpoint or an exported TorchScript model)
             # with a fresh optimizer and schedule, e.g. for more epochs in a later session.
-            if args.init_from.endswith("best.pt") or args.init_from.endswith("last.pt"):
-                weights = torch.load(args.init_from)["model"]
-            else:
-                weights = torch.jit.load(args.init_from).state_dict()
-            model.load_state_dict(weights)
+            # encoder.pt (scripts/pretrain_mlm.py) carries a masked-LM-pretrained encoder.
+            model.load_state_dict(load_initial_weights(args.init_from, vocab))
             log_event(args.run_dir, event="init", init_from=args.init_from)
         n_params = sum(p.numel() for p in model.parameters())
         log_event(args.run_dir, event="start", parameters=n_params, vocab=len(vocab),
@@ -454,6 +452,20 @@ def train(args):
 
 # --------------------------------------------------------------------------------------------
 # Export to TorchScript with alsel's metadata inside
+
+
+def load_initial_weights(path: str, vocab: Vocabulary) -> Dict[str, torch.Tensor]:
+    """A state dict from best.pt / last.pt / encoder.pt checkpoints or an exported TorchScript model.
+    The checkpoint's vocabulary, where it records one, must be this run's."""
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            if any(name.endswith("/constants.pkl") for name in archive.namelist()):
+                return torch.jit.load(path).state_dict()
+    checkpoint = torch.load(path)
+    if "vocab" in checkpoint and checkpoint["vocab"] != vocab.to_text():
+        raise SystemExit(f"{path}: its vocabulary differs from this run's vocab.txt "
+                         "(use the same --train, --held-out, --seed and --min-word-count)")
+    return checkpoint["model"]
 
 
 def save_torchscript(scripted, vocab: Vocabulary, meta: Dict, path: str):
@@ -524,7 +536,7 @@ def main():
     parser.add_argument("--test", default=None, help="BIO file evaluated at export (final number only)")
     parser.add_argument("--export", default=None, help="write the TorchScript model here and exit")
     parser.add_argument("--init-from", default=None,
-                        help="start from these weights (best.pt/last.pt or an exported model); vocabulary must match")
+                        help="start from these weights (best.pt/last.pt, encoder.pt from pretrain_mlm.py, or an exported model); vocabulary must match")
     parser.add_argument("--held-out", type=int, default=2000, help="training sentences kept for model selection")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--batch-tokens", type=int, default=4096)
