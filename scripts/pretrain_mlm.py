@@ -36,8 +36,8 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from alsel_py.tokenizer import MASK, SPECIAL_TOKENS  # noqa: E402
-from train_bert_crf import (LABELS, BertCrfTagger, atomic_torch_save, collate, learning_rate,  # noqa: E402
-                            log_event, make_batches, make_examples, make_optimizer, model_config,
+from train_bert_crf import (LABELS, BertCrfTagger, add_common_arguments, atomic_torch_save, collate,  # noqa: E402
+                            learning_rate, log_event, make_batches, make_examples, make_optimizer, model_config,
                             msra_dir, prepare)
 
 
@@ -205,28 +205,9 @@ def main():
     parser.add_argument("--run-dir", required=True, help="checkpoints, vocabulary, split, log and encoder.pt")
     parser.add_argument("--train", default=os.path.join(msra_dir(), "train.bio"),
                         help="BIO file whose text is used; its tags are ignored")
-    parser.add_argument("--held-out", type=int, default=2000, help="sentences left out (train_bert_crf's split)")
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--mask-rate", type=float, default=0.15)
-    parser.add_argument("--batch-tokens", type=int, default=4096)
-    parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--warmup", type=int, default=1000)
-    parser.add_argument("--weight-decay", type=float, default=0.01)
-    parser.add_argument("--clip", type=float, default=1.0)
-    parser.add_argument("--hidden", type=int, default=256)
-    parser.add_argument("--layers", type=int, default=3)
-    parser.add_argument("--heads", type=int, default=4)
-    parser.add_argument("--ffn", type=int, default=1024)
-    parser.add_argument("--max-len", type=int, default=256)
-    parser.add_argument("--rel-window", type=int, default=32)
-    parser.add_argument("--bigram-buckets", type=int, default=16384)
-    parser.add_argument("--bigram-dim", type=int, default=48)
-    parser.add_argument("--dropout", type=float, default=0.1)
-    parser.add_argument("--min-word-count", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--log-every", type=int, default=50)
-    parser.add_argument("--checkpoint-minutes", type=float, default=10)
+    add_common_arguments(parser)
     args = parser.parse_args()
     pretrain(args)
 

@@ -529,16 +529,11 @@ def msra_dir() -> str:
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data", "msra")
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--run-dir", required=True, help="checkpoints, vocabulary, split and log")
-    parser.add_argument("--train", default=os.path.join(msra_dir(), "train.bio"))
-    parser.add_argument("--test", default=None, help="BIO file evaluated at export (final number only)")
-    parser.add_argument("--export", default=None, help="write the TorchScript model here and exit")
-    parser.add_argument("--init-from", default=None,
-                        help="start from these weights (best.pt/last.pt, encoder.pt from pretrain_mlm.py, or an exported model); vocabulary must match")
-    parser.add_argument("--held-out", type=int, default=2000, help="training sentences kept for model selection")
-    parser.add_argument("--epochs", type=int, default=20)
+def add_common_arguments(parser: argparse.ArgumentParser):
+    """Split, schedule and architecture flags shared with pretrain_mlm.py: a pretraining run and
+    its fine-tuning run must agree on the split, the vocabulary and the model's shape."""
+    parser.add_argument("--held-out", type=int, default=2000,
+                        help="training sentences kept for model selection (their text is not trained on)")
     parser.add_argument("--batch-tokens", type=int, default=4096)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--warmup", type=int, default=1000)
@@ -558,6 +553,18 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--log-every", type=int, default=50)
     parser.add_argument("--checkpoint-minutes", type=float, default=10)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--run-dir", required=True, help="checkpoints, vocabulary, split and log")
+    parser.add_argument("--train", default=os.path.join(msra_dir(), "train.bio"))
+    parser.add_argument("--test", default=None, help="BIO file evaluated at export (final number only)")
+    parser.add_argument("--export", default=None, help="write the TorchScript model here and exit")
+    parser.add_argument("--init-from", default=None,
+                        help="start from these weights (best.pt/last.pt, encoder.pt from pretrain_mlm.py, or an exported model); vocabulary must match")
+    parser.add_argument("--epochs", type=int, default=20)
+    add_common_arguments(parser)
     args = parser.parse_args()
     if args.export:
         export(args)
