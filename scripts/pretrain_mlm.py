@@ -38,6 +38,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from alsel_py.tokenizer import MASK, SPECIAL_TOKENS  # noqa: E402
 from train_bert_crf import (LABELS, BertCrfTagger, add_common_arguments, atomic_torch_save, collate,  # noqa: E402
                             learning_rate, log_event, make_batches, make_examples, make_optimizer, model_config,
+                            optimizer_step,
                             msra_dir, prepare)
 
 
@@ -164,13 +165,9 @@ def pretrain(args):
             ids, attention, *_ = collate(train_examples, batches[state["batch"]])
             masked, chosen, targets = mask_pieces(ids, attention, args.mask_rate, len(vocab), mask_id,
                                                   first_regular, generator)
-            for group in optimizer.param_groups:
-                group["lr"] = learning_rate(state["step"], total_steps, args.lr, args.warmup)
             loss, correct, count = masked_loss(model, head, masked, attention, chosen, targets)
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params.parameters(), args.clip)
-            optimizer.step()
+            optimizer_step(optimizer, loss, params.parameters(),
+                           learning_rate(state["step"], total_steps, args.lr, args.warmup), args.clip)
             epoch_loss += float(loss) * count
             epoch_count += count
             epoch_correct += correct

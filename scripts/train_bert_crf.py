@@ -340,6 +340,16 @@ def learning_rate(step: int, total: int, peak: float, warmup: int) -> float:
     return peak * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
+def optimizer_step(optimizer: torch.optim.Optimizer, loss: torch.Tensor, parameters, lr: float, clip: float):
+    """One update at learning rate `lr`: backward, gradient-norm clipping to `clip`, step."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    optimizer.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(parameters, clip)
+    optimizer.step()
+
+
 def model_config(args) -> Dict:
     return dict(hidden=args.hidden, layers=args.layers, heads=args.heads, ffn=args.ffn,
                 max_len=args.max_len, rel_window=args.rel_window,
@@ -413,15 +423,11 @@ def train(args):
         torch.manual_seed(args.seed * 1000 + state["epoch"] * 7 + state["batch"])
         while state["batch"] < len(batches):
             ids, attention, word_index, labels, mask = collate(train_examples, batches[state["batch"]])
-            for group in optimizer.param_groups:
-                group["lr"] = learning_rate(state["step"], total_steps, args.lr, args.warmup)
             emissions = word_emissions(model, ids, attention, word_index)
             words = int(mask.sum())
             loss = crf_negative_log_likelihood(emissions, labels, mask, model) / words
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip)
-            optimizer.step()
+            optimizer_step(optimizer, loss, model.parameters(),
+                           learning_rate(state["step"], total_steps, args.lr, args.warmup), args.clip)
             epoch_loss += float(loss) * words
             epoch_words += words
             state["batch"] += 1
