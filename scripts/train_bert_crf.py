@@ -102,10 +102,12 @@ class BertCrfTagger(nn.Module):
                  bigram_buckets: int = 16384, bigram_dim: int = 48, dropout: float = 0.1):
         super().__init__()
         self.max_len = max_len
-        self.bigram_buckets = bigram_buckets
+        # bigram_buckets 0 turns the bigram features off (the ablation in models/README.md).
+        self.use_bigrams = bigram_buckets > 0
+        self.bigram_buckets = max(1, bigram_buckets)
         self.token_embedding = nn.Embedding(vocab_size, hidden)
         self.position_embedding = nn.Embedding(max_len, hidden)
-        self.bigram_embedding = nn.Embedding(bigram_buckets, bigram_dim)
+        self.bigram_embedding = nn.Embedding(self.bigram_buckets, bigram_dim)
         self.bigram_projection = nn.Linear(2 * bigram_dim, hidden)
         self.embedding_norm = nn.LayerNorm(hidden)
         self.dropout = nn.Dropout(dropout)
@@ -118,9 +120,10 @@ class BertCrfTagger(nn.Module):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         b, t = input_ids.shape
         positions = torch.arange(t, device=input_ids.device).unsqueeze(0)
-        right = self.bigram_embedding(hashed_bigram_ids(input_ids, self.bigram_buckets))
-        x = (self.token_embedding(input_ids) + self.position_embedding(positions)
-             + self.bigram_projection(left_and_right(right)))
+        x = self.token_embedding(input_ids) + self.position_embedding(positions)
+        if self.use_bigrams:
+            right = self.bigram_embedding(hashed_bigram_ids(input_ids, self.bigram_buckets))
+            x = x + self.bigram_projection(left_and_right(right))
         x = self.dropout(self.embedding_norm(x))
         mask_bias = (1.0 - attention_mask.to(x.dtype)).view(b, 1, 1, t) * -10000.0
         for layer in self.layers:
@@ -151,6 +154,20 @@ def crf_negative_log_likelihood(emissions: torch.Tensor, tags: torch.Tensor, mas
     score = score + end[last_tags]
     log_z = torch.logsumexp(alpha + end.unsqueeze(0), dim=1)
     return (log_z - score).sum()
+
+
+def softmax_negative_log_likelihood(emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Sum over the batch's words of -log softmax(emissions)[tag]: the head without the CRF."""
+    return F.cross_entropy(emissions[mask], tags[mask], reduction="sum")
+
+
+def freeze_crf_at_zero(model: BertCrfTagger):
+    """--head softmax: transitions, start and end fixed at 0, so CRF decoding and marginals are the
+    per-word argmax and softmax, and the exported file still meets alsel's model contract."""
+    with torch.no_grad():
+        for p in (model.transitions, model.start_transitions, model.end_transitions):
+            p.zero_()
+            p.requires_grad_(False)
 
 
 def crf_viterbi(emissions: torch.Tensor, mask: torch.Tensor, model: BertCrfTagger) -> List[List[int]]:
@@ -411,6 +428,9 @@ def train(args):
                   train_examples=len(train_examples), dev_examples=len(dev_examples),
                   steps_per_epoch=steps_per_epoch, args=vars(args))
 
+    if args.head == "softmax":
+        freeze_crf_at_zero(model)
+
     def save_last():
         atomic_torch_save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                            "state": state, "config": model_config(args)}, last_path)
@@ -425,7 +445,10 @@ def train(args):
             ids, attention, word_index, labels, mask = collate(train_examples, batches[state["batch"]])
             emissions = word_emissions(model, ids, attention, word_index)
             words = int(mask.sum())
-            loss = crf_negative_log_likelihood(emissions, labels, mask, model) / words
+            if args.head == "crf":
+                loss = crf_negative_log_likelihood(emissions, labels, mask, model) / words
+            else:
+                loss = softmax_negative_log_likelihood(emissions, labels, mask) / words
             optimizer_step(optimizer, loss, model.parameters(),
                            learning_rate(state["step"], total_steps, args.lr, args.warmup), args.clip)
             epoch_loss += float(loss) * words
@@ -494,6 +517,15 @@ def make_optimizer(model: nn.Module, lr: float, weight_decay: float) -> torch.op
                               {"params": no_decay, "weight_decay": 0.0}], lr=lr)
 
 
+def architecture_name(config: Dict) -> str:
+    features = ["pre-LN"]
+    if config["rel_window"] > 0:
+        features.append("relative position bias")
+    if config["bigram_buckets"] > 0:
+        features.append("hashed bigrams")
+    return "bert-crf (" + ", ".join(features) + ")"
+
+
 def export(args):
     torch.set_num_threads(args.threads)
     vocab, tokenizer, _, dev_sentences = prepare(args)
@@ -516,7 +548,7 @@ def export(args):
         "strip_accents": True,
         "fold_fullwidth": True,
         "crf": True,
-        "architecture": dict(checkpoint["config"], type="bert-crf (pre-LN, relative position bias, hashed bigrams)",
+        "architecture": dict(checkpoint["config"], type=architecture_name(checkpoint["config"]),
                              parameters=n_params),
         "training_data": {"train": os.path.basename(args.train), "held_out_sentences": len(dev_sentences),
                           "source": "MSRA NER, SIGHAN 2006 bakeoff 3"},
@@ -570,6 +602,8 @@ def main():
     parser.add_argument("--init-from", default=None,
                         help="start from these weights (best.pt/last.pt, encoder.pt from pretrain_mlm.py, or an exported model); vocabulary must match")
     parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--head", choices=("crf", "softmax"), default="crf",
+                        help="training loss: the CRF's, or per-word softmax with the CRF held at zero (ablation)")
     add_common_arguments(parser)
     args = parser.parse_args()
     if args.export:
