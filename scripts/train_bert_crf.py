@@ -43,7 +43,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from alsel_py.bigrams import crf_parameters, hashed_bigram_ids, left_and_right  # noqa: E402
 from alsel_py.bio import prf, read_bio, spans_from_tags  # noqa: E402
-from alsel_py.tokenizer import (CLS, PAD, SEP, SPECIAL_TOKENS, Tokenizer,  # noqa: E402
+from alsel_py.tokenizer import (CLS, PAD, SEP, SPECIAL_TOKENS, UNK, Tokenizer,  # noqa: E402
                                 Vocabulary)
 
 LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG"]
@@ -302,6 +302,16 @@ def collate(examples: List[Example], batch: List[int]):
     return ids, attention, word_index, labels, mask
 
 
+def drop_tokens(ids: torch.Tensor, attention: torch.Tensor, rate: float, unk_id: int, first_regular: int) -> torch.Tensor:
+    """--token-dropout: each regular piece becomes [UNK] with probability rate (word dropout as in
+    Lample et al. 2016), so the model learns to tag names whose characters it has never seen. The
+    bigram features follow, since forward() computes them from these ids. Specials and padding stay."""
+    if rate <= 0.0:
+        return ids
+    chosen = (attention == 1) & (ids >= first_regular) & (torch.rand(ids.shape) < rate)
+    return torch.where(chosen, torch.full_like(ids, unk_id), ids)
+
+
 def word_emissions(model: nn.Module, ids, attention, word_index) -> torch.Tensor:
     emissions = model(ids, attention)  # (B, T, L)
     return emissions.gather(1, word_index.unsqueeze(2).expand(-1, -1, emissions.size(2)))
@@ -443,6 +453,7 @@ def train(args):
         torch.manual_seed(args.seed * 1000 + state["epoch"] * 7 + state["batch"])
         while state["batch"] < len(batches):
             ids, attention, word_index, labels, mask = collate(train_examples, batches[state["batch"]])
+            ids = drop_tokens(ids, attention, args.token_dropout, vocab.ids[UNK], len(SPECIAL_TOKENS))
             emissions = word_emissions(model, ids, attention, word_index)
             words = int(mask.sum())
             if args.head == "crf":
@@ -604,6 +615,8 @@ def main():
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--head", choices=("crf", "softmax"), default="crf",
                         help="training loss: the CRF's, or per-word softmax with the CRF held at zero (ablation)")
+    parser.add_argument("--token-dropout", type=float, default=0.0,
+                        help="probability that a training piece is replaced by [UNK] (default 0: off)")
     add_common_arguments(parser)
     args = parser.parse_args()
     if args.export:

@@ -1,6 +1,7 @@
 // The ablation switches of scripts/train_bert_crf.py that models/README.md's lever table uses:
-// --bigram-buckets 0 (no bigram features), --rel-window 0 (no relative position information) and
-// --head softmax (per-word softmax loss, CRF held at zero). Checked on the model code with random
+// --bigram-buckets 0 (no bigram features), --rel-window 0 (no relative position information),
+// --head softmax (per-word softmax loss, CRF held at zero) and --token-dropout (pieces replaced by
+// [UNK] in training). Checked on the model code with random
 // weights, and end to end: a toy run with all three switches trains, exports and alsel evaluates
 // the exported file.
 #include <gtest/gtest.h>
@@ -104,6 +105,36 @@ print(json.dumps({"crf_before": crf_before, "crf": crf, "softmax": softmax, "vit
   EXPECT_EQ(r["zero"].get<double>(), 0.0);
 }
 
+// --token-dropout: about the given share of the regular pieces becomes [UNK]; [CLS], [SEP] and
+// padding never do, the other pieces are unchanged, and rate 0 changes nothing.
+TEST_F(TrainAblationTest, TokenDropoutReplacesRegularPiecesOnly) {
+  const json r = run_python(R"PY(
+import json, sys, torch
+sys.path.insert(0, sys.argv[1])
+from train_bert_crf import drop_tokens
+torch.manual_seed(11)
+B, T, UNK, FIRST = 300, 50, 1, 5
+ids = torch.randint(FIRST, 400, (B, T))
+lengths = torch.randint(3, T + 1, (B,))
+attention = (torch.arange(T).unsqueeze(0) < lengths.unsqueeze(1)).long()
+ids[:, 0] = 2
+ids[torch.arange(B), lengths - 1] = 3
+ids[attention == 0] = 0
+dropped = drop_tokens(ids, attention, 0.2, UNK, FIRST)
+regular = (attention == 1) & (ids >= FIRST)
+changed = dropped != ids
+print(json.dumps({"rate": float(changed.sum()) / float(regular.sum()),
+                  "changed_outside_regular": int((changed & ~regular).sum()),
+                  "changed_to_other_than_unk": int((changed & (dropped != UNK)).sum()),
+                  "rate0_identical": bool(torch.equal(drop_tokens(ids, attention, 0.0, UNK, FIRST), ids))}))
+)PY");
+  ASSERT_TRUE(r.contains("rate")) << r.dump();
+  EXPECT_NEAR(r["rate"].get<double>(), 0.2, 0.02);
+  EXPECT_EQ(r["changed_outside_regular"], 0);
+  EXPECT_EQ(r["changed_to_other_than_unk"], 0);
+  EXPECT_TRUE(r["rate0_identical"].get<bool>());
+}
+
 // A toy run with every switch off trains, keeps the CRF at zero through training, exports with an
 // architecture record that says so, and alsel loads and evaluates the file.
 TEST_F(TrainAblationTest, AblatedModelTrainsExportsAndEvaluates) {
@@ -127,7 +158,7 @@ TEST_F(TrainAblationTest, AblatedModelTrainsExportsAndEvaluates) {
       " --held-out 30 --batch-tokens 1024 --warmup 3 --bigram-buckets 0 --rel-window 0";
   const std::string script = "cd " + shell_quote(dir_.string()) + " && /usr/bin/python3 " +
                              shell_quote(std::string(ALSEL_SOURCE_DIR) + "/scripts/train_bert_crf.py");
-  RunResult trained = run_shell(script + flags + " --epochs 2 --head softmax", dir_);
+  RunResult trained = run_shell(script + flags + " --epochs 2 --head softmax --token-dropout 0.1", dir_);
   ASSERT_EQ(trained.exit_code, 0) << trained.err;
   RunResult exported = run_shell(script + flags + " --export model.pt", dir_);
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
