@@ -56,6 +56,26 @@ inline std::filesystem::path shared_dir() {
   return std::filesystem::path(ALSEL_SOURCE_DIR) / ".." / "shared";
 }
 
+// Copies sentences [from, to) of a BIO file (sentences end at an empty line) to out_path, so that
+// tests convert slices of ../shared data on the fly instead of storing them.
+inline void write_bio_slice(const std::filesystem::path& bio, int from, int to, const std::filesystem::path& out_path) {
+  std::ifstream in(bio);
+  std::ofstream out(out_path);
+  std::string line;
+  int sentence = 0;
+  bool in_sentence = false;
+  while (std::getline(in, line) && sentence < to) {
+    if (line.empty()) {
+      if (in_sentence && sentence >= from) out << "\n";
+      if (in_sentence) ++sentence;
+      in_sentence = false;
+      continue;
+    }
+    in_sentence = true;
+    if (sentence >= from) out << line << "\n";
+  }
+}
+
 // Runs `command` through the shell; stdout/stderr are captured through files in `dir`.
 inline RunResult run_shell(const std::string& command, const std::filesystem::path& dir) {
   const std::filesystem::path out = dir / ".stdout", err = dir / ".stderr";

@@ -23,6 +23,7 @@ using alsel::testing::read_file;
 using alsel::testing::run_shell;
 using alsel::testing::shared_dir;
 using alsel::testing::shell_quote;
+using alsel::testing::write_bio_slice;
 using json = nlohmann::json;
 
 const std::string kToyModel =
@@ -38,26 +39,8 @@ class MlmPretrainingTest : public TempDirTest {
       GTEST_SKIP() << "MSRA data not found at " << train << " (set ALSEL_SHARED_DIR); skipping";
     }
     // Two disjoint slices of the training split, converted on the fly (never stored).
-    write_slice(train, 0, 240, path("a.bio"));
-    write_slice(train, 240, 480, path("b.bio"));
-  }
-
-  static void write_slice(const fs::path& bio, int from, int to, const std::string& out_path) {
-    std::ifstream in(bio);
-    std::ofstream out(out_path);
-    std::string line;
-    int sentence = 0;
-    bool in_sentence = false;
-    while (std::getline(in, line) && sentence < to) {
-      if (line.empty()) {
-        if (in_sentence && sentence >= from) out << "\n";
-        if (in_sentence) ++sentence;
-        in_sentence = false;
-        continue;
-      }
-      in_sentence = true;
-      if (sentence >= from) out << line << "\n";
-    }
+    write_bio_slice(train, 0, 240, path("a.bio"));
+    write_bio_slice(train, 240, 480, path("b.bio"));
   }
 
   RunResult script(const std::string& name, const std::string& args) {

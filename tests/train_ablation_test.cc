@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "cli_test_support.h"
@@ -142,17 +141,7 @@ TEST_F(TrainAblationTest, AblatedModelTrainsExportsAndEvaluates) {
   if (!fs::exists(train)) {
     GTEST_SKIP() << "MSRA data not found at " << train << " (set ALSEL_SHARED_DIR); skipping";
   }
-  {
-    // The first 150 training sentences, converted on the fly (never stored).
-    std::ifstream in(train);
-    std::ofstream out(path("a.bio"));
-    std::string line;
-    int sentences = 0;
-    while (sentences < 150 && std::getline(in, line)) {
-      out << line << "\n";
-      if (line.empty()) ++sentences;
-    }
-  }
+  alsel::testing::write_bio_slice(train, 0, 150, path("a.bio"));  // converted on the fly, never stored
   const std::string flags =
       " --run-dir run --train a.bio --hidden 32 --layers 1 --heads 2 --ffn 64 --max-len 64 --min-word-count 1"
       " --held-out 30 --batch-tokens 1024 --warmup 3 --bigram-buckets 0 --rel-window 0";
