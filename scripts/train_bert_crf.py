@@ -43,6 +43,9 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from alsel_py.bigrams import crf_parameters, hashed_bigram_ids, left_and_right  # noqa: E402
 from alsel_py.bio import prf, read_bio, spans_from_tags  # noqa: E402
+from alsel_py.lstm_tagger import BiLstmCrfTagger  # noqa: E402
+from alsel_py.precision import autocast_context, resolve_precision  # noqa: E402
+from alsel_py.splits import novel_held_out, random_held_out  # noqa: E402
 from alsel_py.tokenizer import (CLS, PAD, SEP, SPECIAL_TOKENS, UNK, Tokenizer,  # noqa: E402
                                 Vocabulary)
 
@@ -378,9 +381,22 @@ def optimizer_step(optimizer: torch.optim.Optimizer, loss: torch.Tensor, paramet
 
 
 def model_config(args) -> Dict:
+    """The model's constructor arguments; a BiLSTM's carry arch="bilstm" (BERT's none, as before)."""
+    if getattr(args, "arch", "bert") == "bilstm":
+        return dict(arch="bilstm", embedding_dim=args.embedding_dim, lstm_hidden=args.lstm_hidden,
+                    max_len=args.max_len, bigram_buckets=args.bigram_buckets, bigram_dim=args.bigram_dim,
+                    dropout=args.dropout)
     return dict(hidden=args.hidden, layers=args.layers, heads=args.heads, ffn=args.ffn,
                 max_len=args.max_len, rel_window=args.rel_window,
                 bigram_buckets=args.bigram_buckets, bigram_dim=args.bigram_dim, dropout=args.dropout)
+
+
+def build_model(vocab_size: int, config: Dict) -> nn.Module:
+    """BertCrfTagger, or BiLstmCrfTagger when config["arch"] is "bilstm"."""
+    config = dict(config)
+    if config.pop("arch", "bert") == "bilstm":
+        return BiLstmCrfTagger(vocab_size, len(LABELS), **config)
+    return BertCrfTagger(vocab_size, len(LABELS), **config)
 
 
 def prepare(args):
@@ -389,12 +405,14 @@ def prepare(args):
     split_path = os.path.join(args.run_dir, "split.json")
     sentences = read_bio(args.train)
     if not os.path.exists(split_path):
-        rng = random.Random(args.seed)
-        order = list(range(len(sentences)))
-        rng.shuffle(order)
-        held_out = sorted(order[:args.held_out])
+        # The split is fixed when the run starts; a resumed run reads it back whatever the flags say.
+        if getattr(args, "held_out_split", "random") == "novel":
+            held_out = novel_held_out(sentences, args.held_out, args.seed)
+        else:
+            held_out = random_held_out(len(sentences), args.held_out, args.seed)
         with open(split_path, "w") as f:
-            json.dump({"train": args.train, "held_out": held_out}, f)
+            json.dump({"train": args.train, "held_out": held_out,
+                       "mode": getattr(args, "held_out_split", "random")}, f)
     with open(split_path) as f:
         held_out = set(json.load(f)["held_out"])
     train_sentences = [s for i, s in enumerate(sentences) if i not in held_out]
@@ -414,7 +432,8 @@ def train(args):
     train_examples = make_examples(train_sentences, tokenizer, args.max_len)
     dev_examples = make_examples(dev_sentences, tokenizer, args.max_len)
     torch.manual_seed(args.seed)
-    model = BertCrfTagger(len(vocab), len(LABELS), **model_config(args))
+    model = build_model(len(vocab), model_config(args))
+    precision = resolve_precision(args.precision)
     optimizer = make_optimizer(model, args.lr, args.weight_decay)
     steps_per_epoch = len(make_batches(train_examples, args.batch_tokens, None))
     total_steps = steps_per_epoch * args.epochs
@@ -437,6 +456,7 @@ def train(args):
         log_event(args.run_dir, event="start", parameters=n_params, vocab=len(vocab),
                   train_examples=len(train_examples), dev_examples=len(dev_examples),
                   steps_per_epoch=steps_per_epoch, args=vars(args))
+    log_event(args.run_dir, event="precision", requested=args.precision, used=precision)
 
     if args.head == "softmax":
         freeze_crf_at_zero(model)
@@ -454,7 +474,9 @@ def train(args):
         while state["batch"] < len(batches):
             ids, attention, word_index, labels, mask = collate(train_examples, batches[state["batch"]])
             ids = drop_tokens(ids, attention, args.token_dropout, vocab.ids[UNK], len(SPECIAL_TOKENS))
-            emissions = word_emissions(model, ids, attention, word_index)
+            with autocast_context(precision):
+                emissions = word_emissions(model, ids, attention, word_index)
+            emissions = emissions.float()  # the CRF loss runs in float32 under any precision
             words = int(mask.sum())
             if args.head == "crf":
                 loss = crf_negative_log_likelihood(emissions, labels, mask, model) / words
@@ -529,6 +551,8 @@ def make_optimizer(model: nn.Module, lr: float, weight_decay: float) -> torch.op
 
 
 def architecture_name(config: Dict) -> str:
+    if config.get("arch") == "bilstm":
+        return "bilstm-crf" + (" (hashed bigrams)" if config["bigram_buckets"] > 0 else "")
     features = ["pre-LN"]
     if config["rel_window"] > 0:
         features.append("relative position bias")
@@ -541,7 +565,7 @@ def export(args):
     torch.set_num_threads(args.threads)
     vocab, tokenizer, _, dev_sentences = prepare(args)
     checkpoint = torch.load(os.path.join(args.run_dir, "best.pt"))
-    model = BertCrfTagger(len(vocab), len(LABELS), **checkpoint["config"])
+    model = build_model(len(vocab), checkpoint["config"])
     model.load_state_dict(checkpoint["model"])
     model.eval()
     test_result = None
@@ -583,6 +607,9 @@ def add_common_arguments(parser: argparse.ArgumentParser):
     its fine-tuning run must agree on the split, the vocabulary and the model's shape."""
     parser.add_argument("--held-out", type=int, default=2000,
                         help="training sentences kept for model selection (their text is not trained on)")
+    parser.add_argument("--held-out-split", choices=("random", "novel"), default="random",
+                        help="random sentences, or novel: sentences whose entities occur in no remaining "
+                             "training sentence (as test's unseen names do); fixed in split.json at the first start")
     parser.add_argument("--batch-tokens", type=int, default=4096)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--warmup", type=int, default=1000)
@@ -617,6 +644,13 @@ def main():
                         help="training loss: the CRF's, or per-word softmax with the CRF held at zero (ablation)")
     parser.add_argument("--token-dropout", type=float, default=0.0,
                         help="probability that a training piece is replaced by [UNK] (default 0: off)")
+    parser.add_argument("--arch", choices=("bert", "bilstm"), default="bert",
+                        help="bert: the 3-layer BERT-CRF (default); bilstm: the BiLSTM-CRF yardstick")
+    parser.add_argument("--embedding-dim", type=int, default=128, help="bilstm: character embedding size")
+    parser.add_argument("--lstm-hidden", type=int, default=200, help="bilstm: LSTM units per direction")
+    parser.add_argument("--precision", choices=("auto", "bf16", "fp32"), default="auto",
+                        help="training forward pass: auto = bfloat16 autocast where the CPU has avx512_bf16 "
+                             "or amx_bf16, else float32; the CRF loss and evaluation are always float32")
     add_common_arguments(parser)
     args = parser.parse_args()
     if args.export:
