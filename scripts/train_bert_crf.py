@@ -43,6 +43,8 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from alsel_py.bigrams import crf_parameters, hashed_bigram_ids, left_and_right  # noqa: E402
 from alsel_py.bio import prf, read_bio, spans_from_tags  # noqa: E402
+from alsel_py.lexicon import FEATURES as LEXICON_FEATURES, LexiconFeatures  # noqa: E402
+from alsel_py.lexicon import build_table, cjk_piece_ids, file_sha256, read_dictionary  # noqa: E402
 from alsel_py.lstm_tagger import BiLstmCrfTagger  # noqa: E402
 from alsel_py.precision import autocast_context, resolve_precision  # noqa: E402
 from alsel_py.splits import novel_held_out, random_held_out  # noqa: E402
@@ -100,11 +102,20 @@ class EncoderLayer(nn.Module):
 class BertCrfTagger(nn.Module):
     """forward(input_ids, attention_mask) -> emissions (B, T, L); CRF parameters as attributes."""
 
+    __constants__ = ["use_lexicon"]  # TorchScript compiles only the branch the flag selects
+
     def __init__(self, vocab_size: int, num_labels: int, hidden: int = 256, layers: int = 3,
                  heads: int = 4, ffn: int = 1024, max_len: int = 256, rel_window: int = 32,
-                 bigram_buckets: int = 16384, bigram_dim: int = 48, dropout: float = 0.1):
+                 bigram_buckets: int = 16384, bigram_dim: int = 48, dropout: float = 0.1,
+                 lexicon_buckets: int = 0, lexicon_max_word: int = 10, lexicon_probes: int = 8):
         super().__init__()
         self.max_len = max_len
+        # lexicon_buckets > 0: jieba dictionary features (alsel_py/lexicon.py), projected and added
+        # to the embeddings like the bigrams; the table is a buffer filled by the trainer.
+        self.use_lexicon = lexicon_buckets > 0
+        if self.use_lexicon:
+            self.lexicon = LexiconFeatures(lexicon_buckets, lexicon_max_word, lexicon_probes)
+            self.lexicon_projection = nn.Linear(LEXICON_FEATURES, hidden)
         # bigram_buckets 0 turns the bigram features off (the ablation in models/README.md).
         self.use_bigrams = bigram_buckets > 0
         self.bigram_buckets = max(1, bigram_buckets)
@@ -127,6 +138,8 @@ class BertCrfTagger(nn.Module):
         if self.use_bigrams:
             right = self.bigram_embedding(hashed_bigram_ids(input_ids, self.bigram_buckets))
             x = x + self.bigram_projection(left_and_right(right))
+        if self.use_lexicon:
+            x = x + self.lexicon_projection(self.lexicon(input_ids))
         x = self.dropout(self.embedding_norm(x))
         mask_bias = (1.0 - attention_mask.to(x.dtype)).view(b, 1, 1, t) * -10000.0
         for layer in self.layers:
@@ -381,14 +394,34 @@ def optimizer_step(optimizer: torch.optim.Optimizer, loss: torch.Tensor, paramet
 
 
 def model_config(args) -> Dict:
-    """The model's constructor arguments; a BiLSTM's carry arch="bilstm" (BERT's none, as before)."""
+    """The model's constructor arguments; a BiLSTM's carry arch="bilstm" (BERT's none, as before),
+    a model with lexicon features lexicon_* (set by load_lexicon; none without --lexicon)."""
     if getattr(args, "arch", "bert") == "bilstm":
-        return dict(arch="bilstm", embedding_dim=args.embedding_dim, lstm_hidden=args.lstm_hidden,
-                    max_len=args.max_len, bigram_buckets=args.bigram_buckets, bigram_dim=args.bigram_dim,
-                    dropout=args.dropout)
-    return dict(hidden=args.hidden, layers=args.layers, heads=args.heads, ffn=args.ffn,
-                max_len=args.max_len, rel_window=args.rel_window,
-                bigram_buckets=args.bigram_buckets, bigram_dim=args.bigram_dim, dropout=args.dropout)
+        config = dict(arch="bilstm", embedding_dim=args.embedding_dim, lstm_hidden=args.lstm_hidden,
+                      max_len=args.max_len, bigram_buckets=args.bigram_buckets, bigram_dim=args.bigram_dim,
+                      dropout=args.dropout)
+    else:
+        config = dict(hidden=args.hidden, layers=args.layers, heads=args.heads, ffn=args.ffn,
+                      max_len=args.max_len, rel_window=args.rel_window,
+                      bigram_buckets=args.bigram_buckets, bigram_dim=args.bigram_dim, dropout=args.dropout)
+    if getattr(args, "lexicon_buckets", 0) > 0:
+        config.update(lexicon_buckets=args.lexicon_buckets, lexicon_max_word=args.lexicon_max_word,
+                      lexicon_probes=8)
+    return config
+
+
+def load_lexicon(args, vocab: Vocabulary):
+    """--lexicon: the dictionary's hash table over this vocabulary (keys, classes) and a record of
+    what it is (path, SHA-256, counts) for the log and meta.json; sets args.lexicon_buckets.
+    None without --lexicon."""
+    if not getattr(args, "lexicon", None):
+        return None
+    keys, classes, counts = build_table(read_dictionary(args.lexicon), cjk_piece_ids(vocab.ids),
+                                        args.lexicon_max_word, 8)
+    args.lexicon_buckets = counts["buckets"]
+    info = dict(counts, path=args.lexicon, sha256=file_sha256(args.lexicon), max_word=args.lexicon_max_word,
+                classes="PER: nr nrfg nrt; LOC: ns nsf; ORG: nt; OTHER: the rest; roles B M E")
+    return keys, classes, info
 
 
 def build_model(vocab_size: int, config: Dict) -> nn.Module:
@@ -431,8 +464,12 @@ def train(args):
     vocab, tokenizer, train_sentences, dev_sentences = prepare(args)
     train_examples = make_examples(train_sentences, tokenizer, args.max_len)
     dev_examples = make_examples(dev_sentences, tokenizer, args.max_len)
+    lexicon = load_lexicon(args, vocab)
     torch.manual_seed(args.seed)
     model = build_model(len(vocab), model_config(args))
+    if lexicon is not None:
+        model.lexicon.fill(lexicon[0], lexicon[1])
+    lexicon_info = lexicon[2] if lexicon is not None else None
     precision = resolve_precision(args.precision)
     optimizer = make_optimizer(model, args.lr, args.weight_decay)
     steps_per_epoch = len(make_batches(train_examples, args.batch_tokens, None))
@@ -457,6 +494,8 @@ def train(args):
                   train_examples=len(train_examples), dev_examples=len(dev_examples),
                   steps_per_epoch=steps_per_epoch, args=vars(args))
     log_event(args.run_dir, event="precision", requested=args.precision, used=precision)
+    if lexicon_info is not None:
+        log_event(args.run_dir, event="lexicon", **lexicon_info)
 
     if args.head == "softmax":
         freeze_crf_at_zero(model)
@@ -505,7 +544,8 @@ def train(args):
         if dev["f1"] > state["best_f1"]:
             state["best_f1"] = dev["f1"]
             atomic_torch_save({"model": model.state_dict(), "config": model_config(args),
-                               "epoch": state["epoch"], "dev": dev}, os.path.join(args.run_dir, "best.pt"))
+                               "epoch": state["epoch"], "dev": dev, "lexicon": lexicon_info},
+                              os.path.join(args.run_dir, "best.pt"))
         save_last()
         last_save = time.time()
         log_event(args.run_dir, event="epoch", epoch=state["epoch"], dev=dev, best_f1=state["best_f1"],
@@ -588,6 +628,7 @@ def export(args):
         "training_data": {"train": os.path.basename(args.train), "held_out_sentences": len(dev_sentences),
                           "source": "MSRA NER, SIGHAN 2006 bakeoff 3"},
         "trained_epochs": checkpoint["epoch"],
+        "lexicon": checkpoint.get("lexicon"),
         "held_out": checkpoint["dev"],
         "test": test_result,
         "date": datetime.date.today().isoformat(),
@@ -625,6 +666,10 @@ def add_common_arguments(parser: argparse.ArgumentParser):
     parser.add_argument("--bigram-dim", type=int, default=48)
     parser.add_argument("--dropout", type=float, default=0.1)
     parser.add_argument("--min-word-count", type=int, default=5)
+    parser.add_argument("--lexicon", default=None, metavar="DICT",
+                        help="lexicon features from a jieba-format dictionary (word freq tag), e.g. "
+                             "/usr/lib/python3/dist-packages/jieba/dict.txt; default: none")
+    parser.add_argument("--lexicon-max-word", type=int, default=10, help="longest dictionary word used, in characters")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--log-every", type=int, default=50)

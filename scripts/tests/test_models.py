@@ -1,0 +1,25 @@
+import torch
+
+from train_bert_crf import BertCrfTagger, build_model
+
+
+def test_default_bert_has_the_shipped_state_dict_keys():
+    model = BertCrfTagger(100, 7, hidden=16, layers=1, heads=2, ffn=32, bigram_buckets=64, bigram_dim=4)
+    assert not any("lexicon" in k for k in model.state_dict())
+
+
+def test_lexicon_buffers_travel_in_the_scripted_model(tmp_path):
+    config = dict(hidden=16, layers=1, heads=2, ffn=32, bigram_buckets=64, bigram_dim=4, lexicon_buckets=32)
+    model = build_model(100, config).eval()
+    model.lexicon.lexicon_keys[5] = 1234
+    path = str(tmp_path / "m.pt")
+    torch.jit.save(torch.jit.script(model), path)
+    loaded = torch.jit.load(path)
+    assert int(loaded.lexicon.lexicon_keys[5]) == 1234
+    ids = torch.tensor([[2, 10, 11, 3]])
+    assert torch.allclose(loaded(ids, torch.ones_like(ids)), model(ids, torch.ones_like(ids)))
+
+
+def test_build_model_picks_the_bilstm():
+    model = build_model(100, dict(arch="bilstm", embedding_dim=8, lstm_hidden=4, bigram_buckets=16, bigram_dim=2))
+    assert type(model).__name__ == "BiLstmCrfTagger"
