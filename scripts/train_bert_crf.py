@@ -43,6 +43,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from alsel_py.bigrams import crf_parameters, hashed_bigram_ids, left_and_right  # noqa: E402
 from alsel_py.bio import prf, read_bio, spans_from_tags  # noqa: E402
+from alsel_py.distill import crf_marginals, expected_negative_log_likelihood  # noqa: E402
 from alsel_py.lexicon import FEATURES as LEXICON_FEATURES, LexiconFeatures  # noqa: E402
 from alsel_py.lexicon import build_table, cjk_piece_ids, file_sha256, read_dictionary  # noqa: E402
 from alsel_py.lstm_tagger import BiLstmCrfTagger  # noqa: E402
@@ -470,6 +471,7 @@ def train(args):
     if lexicon is not None:
         model.lexicon.fill(lexicon[0], lexicon[1])
     lexicon_info = lexicon[2] if lexicon is not None else None
+    teacher = load_teacher(args.teacher, vocab) if args.teacher else None
     precision = resolve_precision(args.precision)
     optimizer = make_optimizer(model, args.lr, args.weight_decay)
     steps_per_epoch = len(make_batches(train_examples, args.batch_tokens, None))
@@ -512,6 +514,7 @@ def train(args):
         torch.manual_seed(args.seed * 1000 + state["epoch"] * 7 + state["batch"])
         while state["batch"] < len(batches):
             ids, attention, word_index, labels, mask = collate(train_examples, batches[state["batch"]])
+            clean_ids = ids
             ids = drop_tokens(ids, attention, args.token_dropout, vocab.ids[UNK], len(SPECIAL_TOKENS))
             with autocast_context(precision):
                 emissions = word_emissions(model, ids, attention, word_index)
@@ -521,6 +524,9 @@ def train(args):
                 loss = crf_negative_log_likelihood(emissions, labels, mask, model) / words
             else:
                 loss = softmax_negative_log_likelihood(emissions, labels, mask) / words
+            if teacher is not None:
+                loss = (1 - args.distill_weight) * loss + args.distill_weight * distillation_loss(
+                    teacher, model, clean_ids, attention, word_index, emissions, mask, precision) / words
             optimizer_step(optimizer, loss, model.parameters(),
                            learning_rate(state["step"], total_steps, args.lr, args.warmup), args.clip)
             epoch_loss += float(loss) * words
@@ -550,6 +556,49 @@ def train(args):
         last_save = time.time()
         log_event(args.run_dir, event="epoch", epoch=state["epoch"], dev=dev, best_f1=state["best_f1"],
                   train_hours=round(state["seconds"] / 3600, 3))
+
+
+def is_torchscript_file(path: str) -> bool:
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as archive:
+        return any(name.endswith("/constants.pkl") for name in archive.namelist())
+
+
+def load_teacher(path: str, vocab: Vocabulary) -> nn.Module:
+    """--teacher: an exported TorchScript model (alsel/vocab.txt inside) or a run's best.pt /
+    last.pt (vocab.txt beside it), with this run's vocabulary; frozen, in eval mode."""
+    if is_torchscript_file(path):
+        extra = {"alsel/vocab.txt": ""}
+        teacher = torch.jit.load(path, _extra_files=extra)
+        teacher_vocab = extra["alsel/vocab.txt"]
+        teacher_vocab = teacher_vocab.decode("utf-8") if isinstance(teacher_vocab, bytes) else teacher_vocab
+    else:
+        with open(os.path.join(os.path.dirname(os.path.abspath(path)), "vocab.txt"), encoding="utf-8", newline="") as f:
+            teacher_vocab = f.read()
+    if teacher_vocab != vocab.to_text():
+        raise SystemExit(f"{path}: the teacher's vocabulary differs from this run's vocab.txt "
+                         "(use the same --train, --held-out, --held-out-split, --seed and --min-word-count)")
+    if not is_torchscript_file(path):
+        checkpoint = torch.load(path)
+        teacher = build_model(len(vocab), checkpoint["config"])
+        teacher.load_state_dict(checkpoint["model"])
+    teacher.eval()
+    for p in teacher.parameters():
+        p.requires_grad_(False)
+    return teacher
+
+
+def distillation_loss(teacher: nn.Module, model: nn.Module, ids, attention, word_index, emissions: torch.Tensor,
+                      mask: torch.Tensor, precision: str) -> torch.Tensor:
+    """Sum over the batch of the student's expected NLL under the teacher's CRF posterior
+    (alsel_py/distill.py); the teacher reads the pieces before token dropout."""
+    with torch.no_grad(), autocast_context(precision):
+        teacher_emissions = word_emissions(teacher, ids, attention, word_index)
+    unary, pair = crf_marginals(teacher_emissions.float(), mask, teacher.start_transitions,
+                                teacher.transitions, teacher.end_transitions)
+    return expected_negative_log_likelihood(emissions, mask, model.start_transitions, model.transitions,
+                                            model.end_transitions, unary, pair)
 
 
 # --------------------------------------------------------------------------------------------
@@ -689,6 +738,11 @@ def main():
                         help="training loss: the CRF's, or per-word softmax with the CRF held at zero (ablation)")
     parser.add_argument("--token-dropout", type=float, default=0.0,
                         help="probability that a training piece is replaced by [UNK] (default 0: off)")
+    parser.add_argument("--teacher", default=None,
+                        help="distill from this CRF model's marginals on the training text (exported .pt or a "
+                             "run's best.pt; same vocabulary, hence same split)")
+    parser.add_argument("--distill-weight", type=float, default=0.5,
+                        help="with --teacher: loss = (1 - w) * CRF NLL of the gold tags + w * expected NLL under the teacher")
     parser.add_argument("--arch", choices=("bert", "bilstm"), default="bert",
                         help="bert: the 3-layer BERT-CRF (default); bilstm: the BiLSTM-CRF yardstick")
     parser.add_argument("--embedding-dim", type=int, default=128, help="bilstm: character embedding size")
