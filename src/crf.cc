@@ -108,6 +108,17 @@ void CrfParameters::validate() const {
   check(transitions, L * L, "transitions", "L*L");
   check(start_transitions, L, "start_transitions", "L");
   check(end_transitions, L, "end_transitions", "L");
+  auto check_finite = [](const std::vector<float>& field, const char* name) {
+    for (size_t i = 0; i < field.size(); ++i) {
+      if (!std::isfinite(field[i])) {
+        throw ModelError(std::string("CRF: ") + name + "[" + std::to_string(i) + "] is " +
+                         std::to_string(field[i]) + "; every transition score must be finite (use a large negative number such as -1e4 to forbid a transition)");
+      }
+    }
+  };
+  check_finite(transitions, "transitions");
+  check_finite(start_transitions, "start_transitions");
+  check_finite(end_transitions, "end_transitions");
 }
 
 std::vector<int> viterbi_decode(const float* emissions, int num_words, const CrfParameters& crf) {

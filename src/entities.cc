@@ -74,6 +74,55 @@ std::vector<TagSpan> spans_from_tags(const std::vector<std::string>& tags) {
   return spans;
 }
 
+void validate_label_names(const std::vector<std::string>& label_names) {
+  if (label_names.empty()) throw std::invalid_argument("no labels");
+  bool entity_label = false;
+  for (size_t id = 0; id < label_names.size(); ++id) {
+    try {
+      entity_label = parse_tag(label_names[id], id).prefix != 'O' || entity_label;
+    } catch (const std::invalid_argument&) {
+      throw std::invalid_argument("label " + std::to_string(id) + " '" + label_names[id] +
+                                  "' is neither 'O' nor <prefix>-<type> with prefix B, I, E, S, "
+                                  "L, U or M (BIO, BIOES, BILOU, BMES) and a non-empty type");
+    }
+    for (size_t earlier = 0; earlier < id; ++earlier) {
+      if (label_names[earlier] == label_names[id]) {
+        throw std::invalid_argument("label '" + label_names[id] + "' appears twice (ids " +
+                                    std::to_string(earlier) + " and " + std::to_string(id) + ")");
+      }
+    }
+  }
+  if (!entity_label) throw std::invalid_argument("no entity label (only 'O')");
+}
+
+void check_entity_spans(const std::string& text, const std::vector<EntitySpan>& entities) {
+  const size_t invalid = find_invalid_utf8(text);
+  if (invalid != text.size()) {
+    throw std::invalid_argument("text has invalid UTF-8 at byte " + std::to_string(invalid));
+  }
+  const std::vector<size_t> offsets = code_point_byte_offsets(text);
+  const int length = static_cast<int>(offsets.size()) - 1;
+  int previous_end = 0;
+  for (size_t i = 0; i < entities.size(); ++i) {
+    const EntitySpan& entity = entities[i];
+    const std::string where = "entity " + std::to_string(i) + " [" + std::to_string(entity.start) +
+                              ", " + std::to_string(entity.end) + ")";
+    if (entity.start < 0 || entity.end > length || entity.start >= entity.end) {
+      throw std::invalid_argument(where + " is not a span of the text's " + std::to_string(length) +
+                                  " code points");
+    }
+    if (entity.start < previous_end) {
+      throw std::invalid_argument(where + " overlaps or precedes the entity before it");
+    }
+    const std::string covered = text.substr(offsets[entity.start], offsets[entity.end] - offsets[entity.start]);
+    if (covered != entity.text) {
+      throw std::invalid_argument(where + " has text '" + excerpt_utf8(entity.text, 100) +
+                                  "' but covers '" + excerpt_utf8(covered, 100) + "'");
+    }
+    previous_end = entity.end;
+  }
+}
+
 std::vector<EntitySpan> decode_entities(const std::vector<int>& path,
                                         const std::vector<std::string>& label_names,
                                         const std::vector<std::pair<int, int>>& word_spans,

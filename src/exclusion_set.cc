@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "alsel/errors.h"
+#include "alsel/utf8.h"
+#include "json_errors.h"
 #include "alsel/labeled_data.h"
 #include "alsel/text_normalizer.h"
 
@@ -117,6 +119,15 @@ size_t ExclusionSet::add_exclude_file(const std::string& path, const std::string
     if (line_number == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
     const std::string_view content = trim(line);
     if (content.empty()) continue;
+    // An id list, JSONL or JSON is text: a NUL byte or invalid UTF-8 means a binary file (or the
+    // wrong file), whose "lines" must not become ids.
+    const size_t invalid = find_invalid_utf8(line);
+    if (line.find('\0') != std::string::npos || invalid != line.size()) {
+      throw InputError(path + ":" + std::to_string(line_number) + ": not text (" +
+                       (invalid != line.size() ? "invalid UTF-8 at byte " + std::to_string(invalid)
+                                               : std::string("a NUL byte")) +
+                       "): --exclude takes id lists, JSONL or JSON task lists");
+    }
     if (format == Format::kUnknown) {
       if (content.front() == '[') {
         // A JSON array: read the whole file (Label Studio task lists are written this way).
@@ -124,9 +135,9 @@ size_t ExclusionSet::add_exclude_file(const std::string& path, const std::string
         rest << file.rdbuf();
         json array;
         try {
-          array = json::parse(line + "\n" + rest.str());
+          array = parse_input_json(line + "\n" + rest.str());
         } catch (const json::exception& error) {
-          throw InputError(path + ": invalid JSON array: " + error.what());
+          throw InputError(path + ": invalid JSON array: " + excerpt_utf8(error.what(), 300));
         }
         if (!array.is_array()) throw InputError(path + ": expected a JSON array");
         for (const json& entry : array) add_entry(*this, entry, id_field, text_field);
@@ -142,10 +153,10 @@ size_t ExclusionSet::add_exclude_file(const std::string& path, const std::string
     }
     json entry;
     try {
-      entry = json::parse(content);
+      entry = parse_input_json(std::string(content));
     } catch (const json::exception& error) {
       throw InputError(path + ":" + std::to_string(line_number) +
-                       ": invalid JSON: " + error.what());
+                       ": invalid JSON: " + excerpt_utf8(error.what(), 300));
     }
     if (!entry.is_object()) {
       throw InputError(path + ":" + std::to_string(line_number) + ": expected a JSON object");

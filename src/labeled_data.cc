@@ -162,7 +162,7 @@ bool LabeledReader::next_doccano(LabeledSentence& out) {
 
   json object;
   try {
-    object = json::parse(line_);
+    object = parse_input_json(line_);
   } catch (const json::parse_error& error) {
     fail(out.line, "invalid JSON: " + short_parse_message(error));
   }

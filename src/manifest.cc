@@ -1,5 +1,7 @@
 #include "alsel/manifest.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -15,6 +17,11 @@ FileFingerprint fingerprint_file(const std::string& path) {
   FileFingerprint fingerprint;
   fingerprint.path = path;
   if (path == "-") return fingerprint;
+  // A FIFO or device (a pool given as <(command)) can be read only once, by the run itself.
+  struct stat info {};
+  if (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode) && !S_ISDIR(info.st_mode)) {
+    return fingerprint;
+  }
   std::ifstream file(path, std::ios::binary);
   if (!file) throw InputError("cannot open '" + path + "': " + std::strerror(errno));
   Sha256 hash;

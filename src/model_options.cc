@@ -7,7 +7,10 @@ namespace alsel {
 
 void ModelOptions::validate() const {
   if (path.empty()) throw UsageError("--model is empty");
-  if (threads < 0) throw UsageError("--threads must be >= 0, got " + std::to_string(threads));
+  if (threads < 0 || threads > kMaxThreads) {
+    throw UsageError("--threads must be in [0, " + std::to_string(kMaxThreads) + "], got " +
+                     std::to_string(threads));
+  }
   if (device.rfind("cpu", 0) != 0 && device.rfind("cuda", 0) != 0) {
     throw UsageError("--device must be cpu or cuda[:N], got '" + device + "'");
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -22,6 +23,24 @@
 
 namespace alsel {
 namespace {
+
+// A cached row whose words or entities do not fit the sentence's text (a hand-edited or foreign
+// cache whose checksum still holds) must not reach the writers.
+void check_cached_row(const PoolItem& item, const ScoredSentence& stored) {
+  try {
+    const size_t length = count_code_points(item.text);
+    const int words_end = stored.word_spans.empty() ? 0 : stored.word_spans.back().second;
+    if (words_end < 0 || static_cast<size_t>(words_end) > length) {
+      throw std::invalid_argument("its words end at code point " + std::to_string(words_end) +
+                                  " of a text of " + std::to_string(length));
+    }
+    check_entity_spans(item.text, stored.analysis.entities);
+  } catch (const std::invalid_argument& error) {
+    throw InputError(item.file + ":" + std::to_string(item.line) + ": id " + item.id +
+                     ": the --cache row of this text does not fit it (" + error.what() +
+                     "): the cache is corrupt; delete it and the next run scores every sentence again");
+  }
+}
 
 // Forward streams chosen for streams = 0: one per core, at most this many (each stream holds the
 // activations of one batch).
@@ -201,6 +220,16 @@ void Annotator::infer_batch(PreparedChunk& chunk, size_t batch_index, PipelineCo
       // +1 skips [CLS].
       const int position = encoding.word_first_token[word] - window.first_piece + 1;
       const float* scores = emissions.at(static_cast<int>(row), position);
+      for (int label = 0; label < num_labels; ++label) {
+        if (!std::isfinite(scores[label])) {
+          const PoolItem& item = chunk.items[batch.rows[row].first];
+          throw ModelError("the model returned a non-finite emission (" + std::to_string(scores[label]) +
+                           ") for " + item.file + ":" + std::to_string(item.line) + ": id " + item.id +
+                           ", word " + std::to_string(word) + ", label " +
+                           model_.metadata().labels[label] +
+                           ": its scores would be meaningless; check the model on this sentence");
+        }
+      }
       std::copy(scores, scores + num_labels, sentence.word_emissions.begin() + static_cast<size_t>(word) * num_labels);
     }
   }
@@ -227,6 +256,7 @@ std::vector<ScoredSentence> Annotator::score(PreparedChunk& chunk, double trim_t
       // Stored by an earlier run: only what depends on this run's options is computed. The
       // optional stays engaged (moved from), which tells the scorer not to store it again.
       ScoredSentence& stored = *chunk.cached[i];
+      check_cached_row(item, stored);
       analysis = std::move(stored.analysis);
       analysis.id = item.id;
       analysis.unknown_entities = count_unknown_entities(analysis.entities);

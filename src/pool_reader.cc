@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "alsel/errors.h"
+#include "alsel/json_output.h"
 #include "alsel/utf8.h"
 #include "json_errors.h"
 
@@ -209,7 +210,7 @@ void PoolReader::parse_jsonl(PoolItem& item) {
 
   json object;
   try {
-    object = json::parse(line_);
+    object = parse_input_json(line_);
   } catch (const json::parse_error& error) {
     reject("invalid JSON: " + short_parse_message(error));
     return;
@@ -252,14 +253,14 @@ std::string format_reject_line(const PoolItem& item) {
                                  : nlohmann::ordered_json(sanitize_utf8(item.id));
   record["reason"] = sanitize_utf8(item.reason);
   record["raw"] = sanitize_utf8(item.raw);
-  return record.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  return dump_json(record);
 }
 
 std::string format_reject_warning(const PoolItem& item) {
   std::string warning = item.file + ":" + std::to_string(item.line) + ": ";
   if (!item.id.empty()) warning += "id " + item.id + ": ";
   warning += item.reason;
-  return one_line(sanitize_utf8(warning));
+  return one_line(sanitize_utf8(excerpt_utf8(warning, 500)));
 }
 
 }  // namespace alsel

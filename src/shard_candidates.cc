@@ -5,7 +5,10 @@
 #include <limits>
 #include <stdexcept>
 
+#include "alsel/entities.h"
 #include "alsel/errors.h"
+#include "alsel/json_output.h"
+#include "json_errors.h"
 
 namespace alsel {
 
@@ -43,7 +46,7 @@ std::string format_shard_header(const ShardCandidatesHeader& header) {
   line["scored"] = header.scored;
   line["candidates"] = header.candidates;
   line["counts"] = header.counts;
-  return line.dump();
+  return dump_json(line);
 }
 
 std::string format_candidate(const Selected& candidate) {
@@ -71,7 +74,7 @@ std::string format_candidate(const Selected& candidate) {
                         {"confidence", number_to_json(entity.confidence)}});
   }
   line["entities"] = std::move(entities);
-  return line.dump();
+  return dump_json(line);
 }
 
 namespace {
@@ -152,6 +155,7 @@ Selected parse_candidate(const json& line) {
     span.confidence = number_from_json(field(entity, "confidence"));
     sentence.analysis.entities.push_back(std::move(span));
   }
+  check_entity_spans(sentence.text, sentence.analysis.entities);
   return candidate;
 }
 
@@ -170,7 +174,7 @@ ShardCandidates read_shard_candidates(const std::string& path) {
     if (!text.empty() && text.back() == '\r') text.pop_back();
     if (text.empty()) continue;
     try {
-      const json line = json::parse(text);
+      const json line = parse_input_json(text);
       if (!have_header) {
         shard.header = parse_header(line);
         have_header = true;

@@ -180,4 +180,12 @@ std::string sanitize_utf8(std::string_view text) {
   return out;
 }
 
+std::string excerpt_utf8(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  size_t cut = max_bytes;
+  // Back off continuation bytes (10xxxxxx) so that the cut falls between code points.
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut)) + "... (" + std::to_string(text.size()) + " bytes)";
+}
+
 }  // namespace alsel

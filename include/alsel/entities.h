@@ -33,6 +33,16 @@ struct TagSpan {
 // evaluator for gold tags.
 std::vector<TagSpan> spans_from_tags(const std::vector<std::string>& tags);
 
+// Checks a model's label names: each is "O" or <prefix>-<type> as above, no name twice, at least
+// one entity label. Throws std::invalid_argument naming the first bad label and its id.
+void validate_label_names(const std::vector<std::string>& label_names);
+
+// Checks entities read back from a file against their sentence: code-point offsets within
+// [0, length of `text`], start < end, in text order without overlap, and each entity's text
+// equal to the text it covers. `text` is UTF-8 (validated here too). Throws
+// std::invalid_argument naming the first bad entity.
+void check_entity_spans(const std::string& text, const std::vector<EntitySpan>& entities);
+
 // Entities on a decoded label path of one sentence.
 //   path          [W] label ids indexing label_names
 //   label_names   [L] tag strings, e.g. {"O", "B-PER", "I-PER"}

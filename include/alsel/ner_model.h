@@ -22,6 +22,9 @@
 
 namespace alsel {
 
+// Most threads one forward pass may use (--threads); libgomp fails far above it.
+inline constexpr int kMaxThreads = 1024;
+
 struct ModelOptions {
   std::string path;          // TorchScript archive
   std::string device = "cpu";  // "cpu" or "cuda" / "cuda:N"

@@ -51,4 +51,8 @@ std::vector<size_t> code_point_byte_offsets(std::string_view text);
 // subpart, as the Unicode standard recommends), so the result is always valid UTF-8.
 std::string sanitize_utf8(std::string_view text);
 
+// `text` for an error message: unchanged when it has at most `max_bytes` bytes, else its first
+// bytes up to a code-point boundary and "... (N bytes)". A 50 MB line stays a short message.
+std::string excerpt_utf8(std::string_view text, size_t max_bytes = 200);
+
 }  // namespace alsel

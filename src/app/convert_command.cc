@@ -17,6 +17,9 @@
 #include "alsel/atomic_file.h"
 #include "alsel/commands.h"
 #include "alsel/errors.h"
+#include "alsel/run_files.h"
+#include "alsel/json_output.h"
+#include "../json_errors.h"
 #include "alsel/unicode.h"
 #include "alsel/utf8.h"
 #include "run_support.h"
@@ -124,9 +127,9 @@ std::vector<LabeledSentence> read_doccano_utf16(const std::string& path) {
     const std::string where = path + ":" + std::to_string(number);
     json object;
     try {
-      object = json::parse(line);
+      object = parse_input_json(line);
     } catch (const json::exception& error) {
-      throw InputError(where + ": invalid JSON: " + error.what());
+      throw InputError(where + ": invalid JSON: " + excerpt_utf8(error.what(), 300));
     }
     if (!object.is_object() || !object.contains("text") || !object["text"].is_string()) {
       throw InputError(where + ": expected an object with a string \"text\"");
@@ -184,9 +187,9 @@ std::vector<LabeledSentence> read_label_studio(const std::string& path, OffsetUn
   content << file.rdbuf();
   json tasks;
   try {
-    tasks = json::parse(content.str());
+    tasks = parse_input_json(content.str());
   } catch (const json::exception& error) {
-    throw InputError(path + ": invalid JSON: " + error.what());
+    throw InputError(path + ": invalid JSON: " + excerpt_utf8(error.what(), 300));
   }
   if (!tasks.is_array())
     throw InputError(path + ": a Label Studio export is a JSON array of tasks");
@@ -255,7 +258,7 @@ void write_doccano(std::ostream& out, const LabeledSentence& sentence, OffsetUni
         {offsets.from_code_points(span.start), offsets.from_code_points(span.end), span.label});
   }
   line["label"] = std::move(labels);
-  out << line.dump() << '\n';
+  out << dump_json(line) << '\n';
 }
 
 // Writes one BIO sentence; returns the number of entities written (spans covering no token, i.e.
@@ -326,9 +329,17 @@ size_t write_bio(std::ostream& out, const LabeledSentence& sentence,
 ConvertSummary run_convert(const ConvertConfig& config) {
   config.validate();
   const auto started = std::chrono::system_clock::now();
+  const std::string manifest_target = manifest_path(config.outputs, config.out);
+  RunFiles files;
+  files.inputs("--input", config.inputs);
+  files.output("--out", config.out);
+  files.output("--manifest", manifest_target);
+  files.check();
   const std::vector<FileFingerprint> input_files = fingerprint_files(config.inputs);
   ConvertSummary summary;
   AtomicOutputFile out(config.out);
+  std::optional<AtomicOutputFile> manifest_file;
+  if (!manifest_target.empty()) manifest_file.emplace(manifest_target);
   const auto emit = [&](const LabeledSentence& sentence) {
     ++summary.sentences;
     if (config.to == "doccano") {
@@ -353,9 +364,8 @@ ConvertSummary run_convert(const ConvertConfig& config) {
     }
   }
   if (!out.stream()) throw OutputError("writing '" + config.out + "' failed");
-  out.commit();
-  const std::string manifest_file = manifest_path(config.outputs, config.out);
-  if (!manifest_file.empty()) {
+  out.finish();  // renamed together with the manifest
+  if (manifest_file) {
     nlohmann::ordered_json manifest = manifest_start("convert", config.arguments, started);
     manifest["inputs"] = fingerprints_json(input_files);
     manifest["settings"] = {{"from", config.from},
@@ -366,9 +376,10 @@ ConvertSummary run_convert(const ConvertConfig& config) {
     manifest["counts"] = {{"sentences", summary.sentences},
                           {"entities", summary.entities},
                           {"skipped", summary.skipped}};
-    manifest["outputs"] = {{"out", output_json(config.out)}};
-    write_file_atomically(manifest_file, manifest.dump(2) + "\n");
+    manifest["outputs"] = {{"out", output_json(&out)}};
+    manifest_file->stream() << dump_json(manifest, 2) << "\n";
   }
+  commit_together({&out, manifest_file ? &*manifest_file : nullptr});
   spdlog::info(
       "convert: {} sentences, {} entities{} -> {} ({})", summary.sentences, summary.entities,
       summary.skipped ? ", " + std::to_string(summary.skipped) + " tasks skipped" : std::string(),

@@ -7,6 +7,8 @@
 #include "alsel/commands.h"
 #include "alsel/entity_metrics.h"
 #include "alsel/errors.h"
+#include "alsel/run_files.h"
+#include "alsel/json_output.h"
 #include "run_support.h"
 
 namespace alsel {
@@ -21,6 +23,12 @@ void EvalConfig::validate() const {
 double run_eval(const EvalConfig& config) {
   config.validate();
   const auto started = std::chrono::steady_clock::now();
+  RunFiles files;
+  files.inputs("--data", config.data);
+  add_model_files(files, config.model);
+  files.output("--out", config.out);
+  files.check();
+  AtomicOutputFile out(config.out);  // before the model: a bad --out fails now, not after the data
   std::unique_ptr<NerModel> model = load_model_logged(config.model);
   Annotator annotator(*model, config.inference, nullptr);
 
@@ -73,13 +81,12 @@ double run_eval(const EvalConfig& config) {
       });
 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  AtomicOutputFile out(config.out);
   if (config.json) {
     nlohmann::json result = metrics.to_json();
     result["model"] = model->metadata().name;
     result["data"] = config.data;
     result["seconds"] = seconds;
-    out.stream() << result.dump(1) << '\n';
+    out.stream() << dump_json(result, 1) << '\n';
   } else {
     out.stream() << metrics.to_table();
   }

@@ -10,6 +10,8 @@
 #include "alsel/atomic_file.h"
 #include "alsel/commands.h"
 #include "alsel/errors.h"
+#include "alsel/run_files.h"
+#include "alsel/json_output.h"
 #include "alsel/manifest.h"
 #include "alsel/shard_candidates.h"
 #include "alsel/shard_merge.h"
@@ -94,6 +96,18 @@ RunSummary run_merge(const MergeConfig& config) {
   config.validate();
   const auto started = std::chrono::steady_clock::now();
   const auto started_wall = std::chrono::system_clock::now();
+  const std::string manifest_target = manifest_path(config.outputs, config.out);
+  RunFiles files;
+  files.inputs("shards", config.inputs);
+  files.output("--out", config.out);
+  files.output("--dropped", config.outputs.dropped);
+  files.output("--manifest", manifest_target);
+  files.check();
+  AtomicOutputFile out(config.out);
+  std::optional<AtomicOutputFile> dropped;
+  if (!config.outputs.dropped.empty()) dropped.emplace(config.outputs.dropped);
+  std::optional<AtomicOutputFile> manifest_file;
+  if (!manifest_target.empty()) manifest_file.emplace(manifest_target);
 
   std::vector<ShardCandidates> shards;
   std::vector<FileFingerprint> shard_files;
@@ -153,21 +167,17 @@ RunSummary run_merge(const MergeConfig& config) {
   WriterOptions writer_options = config.writer;
   writer_options.strategy = strategy;
   writer_options.model_version = model_version;
-  AtomicOutputFile out(config.out);
   std::unique_ptr<SelectionWriter> writer =
       make_selection_writer(config.format, writer_options, out.stream());
   int rank = 0;
   for (const Selected& item : selected) writer->write(item, ++rank);
   writer->finish();
-  std::optional<AtomicOutputFile> dropped;
-  if (!config.outputs.dropped.empty()) {
-    dropped.emplace(config.outputs.dropped);
+  if (dropped) {
     for (const Suppression& suppression : result.suppressed) {
-      dropped->stream() << near_duplicate_json(suppression).dump() << '\n';
+      dropped->stream() << dump_json(near_duplicate_json(suppression)) << '\n';
     }
-    dropped->commit();
   }
-  out.commit();
+  finish_all({&out, dropped ? &*dropped : nullptr});  // renamed with the manifest, below
 
   RunSummary summary;
   summary.counts.read = counts["read"].get<size_t>();
@@ -179,8 +189,8 @@ RunSummary run_merge(const MergeConfig& config) {
   summary.near_duplicates = result.suppressed.size();
   summary.selected = selected.size();
   summary.seconds = seconds_since(started);
-  summary.manifest = manifest_path(config.outputs, config.out);
-  if (!summary.manifest.empty()) {
+  summary.manifest = manifest_target;
+  if (manifest_file) {
     nlohmann::ordered_json manifest = manifest_start("merge", config.arguments, started_wall);
     manifest["model_version"] = model_version;
     manifest["shards"] = shards_json;
@@ -200,10 +210,11 @@ RunSummary run_merge(const MergeConfig& config) {
     counts["selected"] = summary.selected;
     manifest["counts"] = counts;
     manifest["selection"] = selection_json(selected);
-    manifest["outputs"] = {{"out", output_json(config.out)},
-                           {"dropped", output_json(config.outputs.dropped)}};
-    write_file_atomically(summary.manifest, manifest.dump(2) + "\n");
+    manifest["outputs"] = {{"out", output_json(&out)},
+                           {"dropped", output_json(dropped ? &*dropped : nullptr)}};
+    manifest_file->stream() << dump_json(manifest, 2) << "\n";
   }
+  commit_together({&out, dropped ? &*dropped : nullptr, manifest_file ? &*manifest_file : nullptr});
   spdlog::info(
       "merge: {} shards, scored {}, rejected {}, excluded {}, duplicates {} (exact {}, near {}), "
       "selected {} in {:.1f}s",

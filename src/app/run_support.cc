@@ -1,5 +1,7 @@
 #include "run_support.h"
 
+#include <thread>
+
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -20,7 +22,19 @@ std::unique_ptr<NerModel> load_model_logged(const ModelOptions& options) {
                meta.labels.size(), meta.max_len, meta.has_crf ? "CRF" : "no CRF", model->parameter_count(),
                model->device());
   if (!meta.warning.empty()) spdlog::warn("model {}: {}", meta.name, meta.warning);
+  const unsigned cores = std::thread::hardware_concurrency();
+  if (cores > 0 && options.threads > static_cast<int>(cores)) {
+    spdlog::warn("--threads {} is more than the {} cores of this machine: the threads of a forward "
+                 "pass then wait for each other (measured up to 80x slower); use at most {}",
+                 options.threads, cores, cores);
+  }
   return model;
+}
+
+void add_model_files(RunFiles& files, const ModelOptions& options) {
+  files.input("--model", options.path);
+  files.input("--vocab", options.vocab_path);
+  files.input("--labels", options.labels_path);
 }
 
 std::unordered_set<std::string> load_known_entities(const std::vector<std::string>& labeled, bool needed) {
@@ -48,6 +62,8 @@ void RejectHandler::operator()(const PoolItem& item) {
 void RejectHandler::commit() {
   if (file_) file_->commit();
 }
+
+AtomicOutputFile* RejectHandler::file() { return file_ ? &*file_ : nullptr; }
 
 nlohmann::ordered_json entities_json(const std::vector<EntitySpan>& entities) {
   return entities_to_json(entities, nullptr);
@@ -127,6 +143,17 @@ nlohmann::ordered_json fingerprints_json(const std::vector<FileFingerprint>& fin
 nlohmann::ordered_json output_json(const std::string& path) {
   if (path.empty() || path == "-") return nullptr;
   return fingerprint_json(fingerprint_file(path));
+}
+
+nlohmann::ordered_json output_json(const AtomicOutputFile* file) {
+  if (file == nullptr || file->target().kind == OutputKind::kStdout) return nullptr;
+  FileFingerprint fingerprint;
+  if (file->target().kind == OutputKind::kAtomic) {
+    if (!file->finished()) throw InternalError("output_json: '" + file->path() + "' is not finished");
+    fingerprint = fingerprint_file(file->temp_path());
+  }
+  fingerprint.path = file->path();  // devices and descriptors: the path alone
+  return fingerprint_json(fingerprint);
 }
 
 nlohmann::ordered_json model_json(const ModelOptions& options, const NerModel& model,

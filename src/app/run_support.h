@@ -15,12 +15,16 @@
 #include "alsel/manifest.h"
 #include "alsel/near_duplicate_suppressor.h"
 #include "alsel/progress.h"
+#include "alsel/run_files.h"
 #include "alsel/score_cache.h"
 
 namespace alsel {
 
 // Loads the model and logs what was loaded (and the model's own warning, if any).
 std::unique_ptr<NerModel> load_model_logged(const ModelOptions& options);
+
+// The model's files as inputs of a run: --model, --vocab, --labels.
+void add_model_files(RunFiles& files, const ModelOptions& options);
 
 // Known-entity texts from labeled files; logs how many, or that every entity counts as unknown.
 std::unordered_set<std::string> load_known_entities(const std::vector<std::string>& labeled,
@@ -32,6 +36,7 @@ class RejectHandler {
   explicit RejectHandler(const PoolOptions& options);
   void operator()(const PoolItem& item);
   void commit();  // writes the rejects file atomically (even when it is empty)
+  AtomicOutputFile* file();  // the rejects file, nullptr without one
  private:
   bool strict_;
   std::optional<AtomicOutputFile> file_;
@@ -61,6 +66,10 @@ nlohmann::ordered_json fingerprints_json(const std::vector<FileFingerprint>& fin
 // The manifest's entry for an output file: its fingerprint, null when the output went to stdout
 // ("-") or was not asked for (empty path).
 nlohmann::ordered_json output_json(const std::string& path);
+// The same for an output of this run that is finished but not yet published (commit_together):
+// the fingerprint of its temp file under its own path; the path alone for a device; null for
+// stdout or nullptr.
+nlohmann::ordered_json output_json(const AtomicOutputFile* file);
 
 // The fields every manifest starts with: version, command, arguments, start and finish times
 // (finished now).

@@ -6,6 +6,7 @@
 #include "alsel/atomic_file.h"
 #include "alsel/commands.h"
 #include "alsel/errors.h"
+#include "alsel/json_output.h"
 #include "alsel/score_summary.h"
 #include "run_support.h"
 
@@ -31,7 +32,22 @@ RunSummary run_score(const ScoreConfig& config) {
   const auto started = std::chrono::steady_clock::now();
   const auto started_wall = std::chrono::system_clock::now();
   nlohmann::ordered_json timings;
+  // Before any work: outputs that are inputs or each other, and their directories (select).
+  const std::string manifest_target = manifest_path(config.outputs, config.out);
+  RunFiles files;
+  files.inputs("--pool", config.pool.paths);
+  files.inputs("--labeled", config.labeled);
+  add_model_files(files, config.model);
+  files.input("--cache", config.cache);
+  files.output("--out", config.out);
+  files.output("--rejects", config.pool.rejects_path);
+  files.output("--manifest", manifest_target);
+  files.check();
   PoolReader reader(config.pool.paths, config.pool.reader);  // checks the pool files first
+  AtomicOutputFile out(config.out);
+  RejectHandler rejects(config.pool);
+  std::optional<AtomicOutputFile> manifest_file;
+  if (!manifest_target.empty()) manifest_file.emplace(manifest_target);
   auto phase = std::chrono::steady_clock::now();
   const std::vector<FileFingerprint> pool_files = fingerprint_files(config.pool.paths);
   const std::vector<FileFingerprint> labeled_files = fingerprint_files(config.labeled);
@@ -46,8 +62,6 @@ RunSummary run_score(const ScoreConfig& config) {
   timings["model_load"] = seconds_since(phase);
 
   phase = std::chrono::steady_clock::now();
-  RejectHandler rejects(config.pool);
-  AtomicOutputFile out(config.out);
   std::unique_ptr<ProgressMeter> progress = make_progress(config.progress, total_lines(pool_files));
   // Distribution of each raw measure over the pool.
   const char* const measure_names[] = {"nlc", "trimmed", "mnlp", "entropy", "ltp"};
@@ -78,7 +92,7 @@ RunSummary run_score(const ScoreConfig& config) {
         add_measures_json(sentence.measures, line);
         line["num_words"] = sentence.analysis.num_words;
         line["entities"] = entities_json(sentence.analysis.entities);
-        out.stream() << line.dump() << '\n';
+        out.stream() << dump_json(line) << '\n';
         const Measures& m = sentence.measures;
         const double values[] = {m.nlc, m.trimmed, m.mnlp, m.entropy, m.ltp};
         for (size_t i = 0; i < distributions.size(); ++i) distributions[i].add(values[i]);
@@ -95,14 +109,14 @@ RunSummary run_score(const ScoreConfig& config) {
   progress->finish();
   timings["scoring"] = seconds_since(phase);
   phase = std::chrono::steady_clock::now();
-  rejects.commit();
-  out.commit();
+  const std::vector<AtomicOutputFile*> outputs = {&out, rejects.file()};
+  finish_all(outputs);  // nothing is renamed before the manifest is finished too
   timings["writing"] = seconds_since(phase);
   summary.seconds = seconds_since(started);
   timings["total"] = summary.seconds;
 
-  summary.manifest = manifest_path(config.outputs, config.out);
-  if (!summary.manifest.empty()) {
+  summary.manifest = manifest_target;
+  if (manifest_file) {
     nlohmann::ordered_json manifest =
         manifest_header("score", config.arguments, started_wall,
                         model_json(config.model, *model, model_file), pool_files, labeled_files);
@@ -126,10 +140,10 @@ RunSummary run_score(const ScoreConfig& config) {
     for (size_t i = 0; i < distributions.size(); ++i)
       measures[measure_names[i]] = distributions[i].to_json();
     manifest["measure_distributions"] = measures;
-    manifest["outputs"] = {{"out", output_json(config.out)},
-                           {"rejects", output_json(config.pool.rejects_path)}};
-    write_file_atomically(summary.manifest, manifest.dump(2) + "\n");
+    manifest["outputs"] = {{"out", output_json(&out)}, {"rejects", output_json(rejects.file())}};
+    manifest_file->stream() << dump_json(manifest, 2) << "\n";
   }
+  commit_together({&out, rejects.file(), manifest_file ? &*manifest_file : nullptr});
   log_summary("score", summary);
   return summary;
 }

@@ -9,8 +9,10 @@
 #include "alsel/commands.h"
 #include "alsel/errors.h"
 #include "alsel/html_report.h"
+#include "alsel/json_output.h"
 #include "alsel/near_duplicate_suppressor.h"
 #include "alsel/pool_filter.h"
+#include "alsel/run_files.h"
 #include "alsel/score_summary.h"
 #include "alsel/selector.h"
 #include "run_support.h"
@@ -88,17 +90,15 @@ class DroppedLog {
     }
     line["file"] = item.file;
     line["line"] = item.line;
-    file_->stream() << line.dump() << '\n';
+    file_->stream() << dump_json(line) << '\n';
   }
   void suppressed(const Suppression& suppression) {
     spdlog::debug("{}:{}: id {}: near duplicate of {} (similarity {:.2f})", suppression.file,
                   suppression.line, suppression.id, suppression.duplicate_of,
                   suppression.similarity);
-    if (file_) file_->stream() << near_duplicate_json(suppression).dump() << '\n';
+    if (file_) file_->stream() << dump_json(near_duplicate_json(suppression)) << '\n';
   }
-  void commit() {
-    if (file_) file_->commit();
-  }
+  AtomicOutputFile* file() { return file_ ? &*file_ : nullptr; }
 
  private:
   std::optional<AtomicOutputFile> file_;
@@ -121,15 +121,39 @@ RunSummary run_select(const SelectConfig& config) {
   const auto started = std::chrono::steady_clock::now();
   const auto started_wall = std::chrono::system_clock::now();
   nlohmann::ordered_json timings;
+  std::string summary_manifest_path;
   std::unique_ptr<Strategy> strategy = make_strategy(config.strategy, config.strategy_options);
   const bool near = config.dedupe.mode == "near";
   spdlog::info("strategy {} ({}), k={}, dedupe {}", strategy->name(),
                config.strategy_options.to_string(), config.k,
                near ? "near (" + config.dedupe.near.to_string() + ")" : config.dedupe.mode);
 
+  // Before any work: no output may be an input or another output, and every output's temp file
+  // is created now, so that a missing or read-only directory fails in a second, not after hours.
+  summary_manifest_path = manifest_path(config.outputs, config.out);
+  RunFiles files;
+  files.inputs("--pool", config.pool.paths);
+  files.inputs("--labeled", config.labeled);
+  files.inputs("--exclude", config.exclusion.exclude);
+  add_model_files(files, config.model);
+  files.input("--cache", config.cache);
+  files.output("--out", config.out);
+  files.output("--rejects", config.pool.rejects_path);
+  files.output("--dropped", config.outputs.dropped);
+  files.output("--report", config.outputs.report);
+  files.output("--manifest", summary_manifest_path);
+  files.check();
+
   // The reader checks the pool files before anything else; their fingerprints (one read) give
   // the progress meter its total line count.
   PoolReader reader(config.pool.paths, config.pool.reader);
+  AtomicOutputFile out(config.out);
+  RejectHandler rejects(config.pool);
+  DroppedLog dropped(config.outputs.dropped);
+  std::optional<AtomicOutputFile> report;
+  if (!config.outputs.report.empty()) report.emplace(config.outputs.report);
+  std::optional<AtomicOutputFile> manifest_file;
+  if (!summary_manifest_path.empty()) manifest_file.emplace(summary_manifest_path);
   auto phase = std::chrono::steady_clock::now();
   const std::vector<FileFingerprint> pool_files = fingerprint_files(config.pool.paths);
   const std::vector<FileFingerprint> labeled_files = fingerprint_files(config.labeled);
@@ -171,8 +195,6 @@ RunSummary run_select(const SelectConfig& config) {
 
   // Pass 1: read, filter, score everything, keep the best candidates.
   phase = std::chrono::steady_clock::now();
-  RejectHandler rejects(config.pool);
-  DroppedLog dropped(config.outputs.dropped);
   PoolFilter filter(&labeled_set, &sent_set, config.dedupe.mode != "none");
   const size_t k = static_cast<size_t>(config.k);
   const size_t factor = static_cast<size_t>(config.dedupe.candidate_factor);
@@ -334,7 +356,6 @@ RunSummary run_select(const SelectConfig& config) {
   if (writer_options.model_version.empty()) {
     writer_options.model_version = model->metadata().name + "@" + model_file.sha256.substr(0, 12);
   }
-  AtomicOutputFile out(config.out);
   int rank = 0;
   if (sharded) {
     const ModelMetadata& meta = model->metadata();
@@ -352,8 +373,7 @@ RunSummary run_select(const SelectConfig& config) {
 
   const double cutoff =
       selected.empty() ? std::numeric_limits<double>::quiet_NaN() : selected.back().score;
-  std::optional<AtomicOutputFile> report;
-  if (!config.outputs.report.empty()) {
+  if (report) {
     ReportInput input;
     input.title =
         "alsel select: " + std::to_string(selected.size()) + " sentences by " + strategy->name();
@@ -381,19 +401,19 @@ RunSummary run_select(const SelectConfig& config) {
     rank = 0;
     for (const Selected& item : selected)
       input.sentences.push_back(make_report_sentence(item, ++rank));
-    report.emplace(config.outputs.report);
     report->stream() << render_html_report(input);
   }
-  rejects.commit();
-  dropped.commit();
-  if (report) report->commit();
-  out.commit();
+  // Every output is finished (written, fsynced) before any is renamed: a failure up to the
+  // last rename leaves all previous outputs as they were.
+  const std::vector<AtomicOutputFile*> outputs = {&out, rejects.file(), dropped.file(),
+                                                  report ? &*report : nullptr};
+  finish_all(outputs);
   timings["writing"] = seconds_since(phase);
   summary.seconds = seconds_since(started);
   timings["total"] = summary.seconds;
 
-  summary.manifest = manifest_path(config.outputs, config.out);
-  if (!summary.manifest.empty()) {
+  summary.manifest = summary_manifest_path;
+  if (manifest_file) {
     nlohmann::ordered_json manifest =
         manifest_header("select", config.arguments, started_wall,
                         model_json(config.model, *model, model_file), pool_files, labeled_files);
@@ -442,12 +462,15 @@ RunSummary run_select(const SelectConfig& config) {
     manifest["score_distribution"] = distribution;
     manifest["measure_means"] = measure_sums.means_json();
     manifest["selection"] = selection_json(selected);
-    manifest["outputs"] = {{"out", output_json(config.out)},
-                           {"rejects", output_json(config.pool.rejects_path)},
-                           {"dropped", output_json(config.outputs.dropped)},
-                           {"report", output_json(config.outputs.report)}};
-    write_file_atomically(summary.manifest, manifest.dump(2) + "\n");
+    manifest["outputs"] = {{"out", output_json(&out)},
+                           {"rejects", output_json(rejects.file())},
+                           {"dropped", output_json(dropped.file())},
+                           {"report", output_json(report ? &*report : nullptr)}};
+    manifest_file->stream() << dump_json(manifest, 2) << "\n";
   }
+  std::vector<AtomicOutputFile*> all = outputs;
+  all.push_back(manifest_file ? &*manifest_file : nullptr);
+  commit_together(all);
   log_summary("select", summary);
   return summary;
 }

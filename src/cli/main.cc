@@ -30,7 +30,7 @@ void add_model_options(CLI::App& command, alsel::ModelOptions& options) {
   command.add_option("-m,--model", options.path, "TorchScript model (default: the shipped model)")
       ->capture_default_str();
   command.add_option("--device", options.device, "cpu or cuda[:N]")->capture_default_str();
-  command.add_option("--threads", options.threads, "forward-pass threads (0 = libtorch default)")
+  command.add_option("--threads", options.threads, "threads of one forward pass (0 = 1: alsel runs one pass per core at once instead)")
       ->capture_default_str();
   command.add_option("--vocab", options.vocab_path, "vocabulary file for models without alsel/vocab.txt");
   command.add_option("--labels", options.labels_path, "label names, one per line, for models without meta");
@@ -67,10 +67,18 @@ void add_cache_option(CLI::App& command, std::string& cache) {
 struct ShardFlags {
   std::string spec;   // empty = the whole pool
   int64_t count = 0;  // 0 = not given
+  CLI::Option* option = nullptr;
+  // The spec to resolve; --shard given with an empty value is a usage error, not "unsharded".
+  const std::string& checked_spec() const {
+    if (option != nullptr && option->count() > 0 && spec.empty()) {
+      throw alsel::UsageError("--shard is empty: give I/N (e.g. 0/4) or auto, or leave --shard out");
+    }
+    return spec;
+  }
 };
 
 void add_shard_options(CLI::App& command, ShardFlags& flags) {
-  command.add_option("--shard", flags.spec,
+  flags.option = command.add_option("--shard", flags.spec,
                      "I/N: only shard I of N (stable hash of the id; docs/distributed.md), or auto: "
                      "from a Kubernetes Indexed Job (JOB_COMPLETION_INDEX + --shard-count) or a "
                      "Slurm array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT)");
@@ -121,8 +129,10 @@ Examples:
   alsel info
   alsel strategies
 
-Exit codes: 0 ok, 1 internal error, 2 usage error, 3 input error (also a corrupt, foreign or
-locked --cache), 4 model error, 5 output error, 130 interrupted.
+Exit codes: 0 ok, 1 internal error (a bug), 2 usage error (also an output path that is an input
+or another output), 3 input error (also a corrupt, foreign or locked --cache or shard file),
+4 model error (also NaN/Inf emissions), 5 output error, 128+N killed by signal N (130 SIGINT,
+143 SIGTERM, 129 SIGHUP; temp files removed, previous outputs kept).
 )";
 
 }  // namespace
@@ -314,13 +324,13 @@ int main(int argc, char** argv) {
       select.writer.offset_unit = alsel::parse_offset_unit(select_offset_unit);
       select.progress.mode = alsel::parse_progress_mode(select_flags.progress);
       select.arguments = arguments;
-      select.shard = alsel::resolve_shard(select_shard.spec, select_shard.count, alsel::process_environment());
+      select.shard = alsel::resolve_shard(select_shard.checked_spec(), select_shard.count, alsel::process_environment());
       alsel::run_select(select);
     } else if (score_command->parsed()) {
       score.pool.reader.format = parse_input_format(score_format);
       score.progress.mode = alsel::parse_progress_mode(score_flags.progress);
       score.arguments = arguments;
-      score.shard = alsel::resolve_shard(score_shard.spec, score_shard.count, alsel::process_environment());
+      score.shard = alsel::resolve_shard(score_shard.checked_spec(), score_shard.count, alsel::process_environment());
       alsel::run_score(score);
     } else if (merge_command->parsed()) {
       merge.writer.offset_unit = alsel::parse_offset_unit(merge_offset_unit);

@@ -10,7 +10,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "alsel/entities.h"
 #include "alsel/errors.h"
+#include "alsel/utf8.h"
 #include "alsel/ner_model.h"
 
 namespace alsel {
@@ -57,6 +59,12 @@ void set_cpu_threads(int threads) {
   }
 }
 
+// Longest max_len alsel accepts from a model's meta: far above any transformer's positions,
+// and small enough that pieces, offsets and batch sizes stay within int.
+constexpr int64_t kMaxSequenceLength = 1 << 20;
+
+std::string first_line(const std::string& text) { return excerpt_utf8(text.substr(0, text.find('\n')), 300); }
+
 std::vector<float> tensor_values(const torch::Tensor& tensor) {
   torch::Tensor values = tensor.detach().to(torch::kCPU).to(torch::kFloat).contiguous();
   return std::vector<float>(values.data_ptr<float>(), values.data_ptr<float>() + values.numel());
@@ -64,7 +72,7 @@ std::vector<float> tensor_values(const torch::Tensor& tensor) {
 
 class TorchScriptModel : public NerModel {
  public:
-  explicit TorchScriptModel(const ModelOptions& options) : device_(torch::kCPU) {
+  explicit TorchScriptModel(const ModelOptions& options) : path_(options.path), device_(torch::kCPU) {
     options.validate();
     if (!std::filesystem::exists(options.path)) {
       throw ModelError("model file '" + options.path + "' does not exist");
@@ -87,7 +95,8 @@ class TorchScriptModel : public NerModel {
     if (!options.vocab_path.empty()) {
       vocab_ = std::make_shared<Vocabulary>(Vocabulary::from_file(options.vocab_path));
     } else if (!extra[kVocabFile].empty()) {
-      vocab_ = std::make_shared<Vocabulary>(Vocabulary::from_text(extra[kVocabFile]));
+      vocab_ = std::make_shared<Vocabulary>(
+          Vocabulary::from_text(extra[kVocabFile], options.path + ":" + kVocabFile));
     } else {
       throw ModelError("model '" + options.path + "' has no " + kVocabFile +
                        " inside; pass --vocab FILE");
@@ -131,12 +140,23 @@ class TorchScriptModel : public NerModel {
         mask_view[b][t] = 1;
       }
     }
-    torch::Tensor result = forward(ids.to(device_), mask.to(device_));
+    torch::Tensor result;
+    try {
+      result = forward(ids.to(device_), mask.to(device_));
+    } catch (const ModelError&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw ModelError("model '" + path_ + "': " + first_line(e.what()));
+    }
     if (result.size(0) != out.batch || result.size(1) != out.length) {
       throw ModelError("forward returned emissions of shape " + shape_of(result) + " for input (" +
                        std::to_string(out.batch) + ", " + std::to_string(out.length) + ")");
     }
-    out.data = tensor_values(result);
+    try {
+      out.data = tensor_values(result);
+    } catch (const std::exception& e) {
+      throw ModelError("model '" + path_ + "': cannot read its emissions: " + first_line(e.what()));
+    }
     return out;
   }
 
@@ -178,7 +198,15 @@ class TorchScriptModel : public NerModel {
     const nlohmann::json& meta = metadata_.meta;
     try {
       if (meta.contains("labels")) metadata_.labels = meta.at("labels").get<std::vector<std::string>>();
-      if (meta.contains("max_len")) metadata_.max_len = meta.at("max_len").get<int>();
+      if (meta.contains("max_len")) {
+        const nlohmann::json& value = meta.at("max_len");
+        if (!value.is_number_integer() || value.get<int64_t>() < 3 || value.get<int64_t>() > kMaxSequenceLength) {
+          throw ModelError(std::string(kMetaFile) + " in '" + options.path + "': max_len " +
+                           excerpt_utf8(value.dump(), 40) + " is not a whole number in [3, " +
+                           std::to_string(kMaxSequenceLength) + "]");
+        }
+        metadata_.max_len = static_cast<int>(value.get<int64_t>());
+      }
       if (meta.contains("do_lower_case")) metadata_.tokenizer.do_lower_case = meta.at("do_lower_case").get<bool>();
       if (meta.contains("strip_accents") && !meta.at("strip_accents").is_null()) {
         metadata_.tokenizer.strip_accents = meta.at("strip_accents").get<bool>() ? 1 : 0;
@@ -186,6 +214,8 @@ class TorchScriptModel : public NerModel {
       metadata_.tokenizer.fold_fullwidth = meta.value("fold_fullwidth", true);
       metadata_.name = meta.value("name", std::filesystem::path(options.path).stem().string());
       metadata_.warning = meta.value("warning", std::string());
+    } catch (const ModelError&) {
+      throw;
     } catch (const std::exception& e) {
       throw ModelError(std::string(kMetaFile) + " in '" + options.path + "': " + e.what());
     }
@@ -193,6 +223,13 @@ class TorchScriptModel : public NerModel {
     if (metadata_.labels.empty()) {
       throw ModelError("model '" + options.path + "' names no labels (" + kMetaFile +
                        " \"labels\"); pass --labels FILE");
+    }
+    try {
+      validate_label_names(metadata_.labels);
+    } catch (const std::invalid_argument& e) {
+      throw ModelError("model '" + options.path + "': " + e.what() +
+                       (options.labels_path.empty() ? " (" + std::string(kMetaFile) + " \"labels\")"
+                                                    : " (--labels " + options.labels_path + ")"));
     }
     if (metadata_.max_len < 3) {
       throw ModelError("max_len " + std::to_string(metadata_.max_len) + " in '" + options.path +
@@ -225,12 +262,24 @@ class TorchScriptModel : public NerModel {
     crf_.transitions = tensor_attr("transitions", {labels, labels});
     crf_.start_transitions = tensor_attr("start_transitions", {labels});
     crf_.end_transitions = tensor_attr("end_transitions", {labels});
-    crf_.validate();
+    try {
+      crf_.validate();
+    } catch (const ModelError& e) {
+      throw ModelError("model '" + path + "': " + e.what());
+    }
     metadata_.has_crf = true;
   }
 
   torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& mask) {
-    c10::IValue output = module_.forward({ids, mask});
+    c10::IValue output;
+    try {
+      output = module_.forward({ids, mask});
+    } catch (const std::exception& e) {
+      // A TorchScript exception carries the whole interpreter traceback; its first line says
+      // what failed. The batch's shape says where.
+      throw ModelError("model '" + path_ + "' failed in forward on a batch of shape " +
+                       shape_of(ids) + ": " + first_line(e.what()));
+    }
     if (!output.isTensor()) {
       throw ModelError("forward must return a Tensor of emissions, got " + output.tagKind());
     }
@@ -260,6 +309,7 @@ class TorchScriptModel : public NerModel {
     }
   }
 
+  std::string path_;
   torch::jit::Module module_;
   torch::Device device_;
   ModelMetadata metadata_;

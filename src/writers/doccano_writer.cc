@@ -3,6 +3,8 @@
 // (doccano keeps them as metadata).
 #include "writer_factories.h"
 
+#include "alsel/json_output.h"
+
 namespace alsel {
 
 namespace {
@@ -26,7 +28,7 @@ class DoccanoWriter : public SelectionWriter {
     line["score"] = item.score;
     line["rank"] = rank;
     line["strategy"] = options_.strategy;
-    out_ << line.dump() << '\n';
+    out_ << dump_json(line) << '\n';
     check_stream(out_, "doccano");
   }
 

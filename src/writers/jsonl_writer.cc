@@ -1,6 +1,8 @@
 // alsel's own JSONL: one line per selected sentence with the raw measures and entities.
 #include "writer_factories.h"
 
+#include "alsel/json_output.h"
+
 namespace alsel {
 
 namespace {
@@ -20,7 +22,7 @@ class JsonlWriter : public SelectionWriter {
     line["strategy"] = options_.strategy;
     add_measures_to_json(sentence.measures, line);
     line["entities"] = entities_to_json(sentence.analysis.entities, &offsets);
-    out_ << line.dump() << '\n';
+    out_ << dump_json(line) << '\n';
     check_stream(out_, "jsonl");
   }
 

@@ -3,6 +3,8 @@
 // labeling config (<Labels name="label" toName="text"> ... <Text name="text" value="$text"/>).
 #include "writer_factories.h"
 
+#include "alsel/json_output.h"
+
 namespace alsel {
 
 namespace {
@@ -45,7 +47,7 @@ class LabelStudioWriter : public SelectionWriter {
     prediction["score"] = sentence.measures.ltp;
     prediction["result"] = std::move(result);
     task["predictions"] = nlohmann::ordered_json::array({std::move(prediction)});
-    out_ << (first_ ? "\n" : ",\n") << task.dump();
+    out_ << (first_ ? "\n" : ",\n") << dump_json(task);
     first_ = false;
     check_stream(out_, "label-studio");
   }
