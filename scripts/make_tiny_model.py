@@ -13,6 +13,13 @@ writes, with fixed seeds (random weights, not trained):
   bad-labels.pt        meta names 5 labels, the model emits 7
   bad-crf.pt           transitions of the wrong shape
   not-torchscript.pt   a text file
+  nan-some.pt          tiny-crf.pt whose emissions are NaN for every sequence holding the
+                       piece of "娜" (sample-002 among the samples): a model that fails on some inputs
+  inf-transitions.pt   tiny-crf.pt with one transition score +Inf
+  not-bio-labels.pt    tiny-crf.pt whose meta names a label "PERSON" (neither O nor B-/I-...)
+  raises.pt            forward raises a RuntimeError for batches longer than 8 pieces (it passes
+                       the load check on [CLS] [SEP])
+  huge-max-len.pt      meta max_len 10^12
   emissions.json       for the sample sentences that fit one window: the model's emissions at
                        word positions, the Viterbi path and the measures, computed here in
                        Python (scripts/alsel_py/reference.py), so tests can check alsel score
@@ -76,6 +83,39 @@ class BadRank(nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         return self.tagger(input_ids, attention_mask).sum(-1)
+
+
+class NanOnPiece(nn.Module):
+    """Emissions NaN for every sequence that holds `poison`."""
+
+    def __init__(self, tagger: BertCrfTagger, poison: int):
+        super().__init__()
+        self.tagger = tagger
+        self.poison = poison
+        self.transitions = tagger.transitions
+        self.start_transitions = tagger.start_transitions
+        self.end_transitions = tagger.end_transitions
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        emissions = self.tagger(input_ids, attention_mask)
+        bad = (input_ids == self.poison).any(dim=1).view(-1, 1, 1)
+        return torch.where(bad, torch.full_like(emissions, float("nan")), emissions)
+
+
+class RaisesOnLong(nn.Module):
+    """Raises in forward for batches longer than 8 pieces."""
+
+    def __init__(self, tagger: BertCrfTagger):
+        super().__init__()
+        self.tagger = tagger
+        self.transitions = tagger.transitions
+        self.start_transitions = tagger.start_transitions
+        self.end_transitions = tagger.end_transitions
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        if input_ids.size(1) > 8:
+            raise RuntimeError("tiny test model: sequences over 8 pieces are not supported")
+        return self.tagger(input_ids, attention_mask)
 
 
 def meta(max_len: int, **extra):
@@ -165,6 +205,16 @@ def main():
     save(broken, os.path.join(args.out, "bad-crf.pt"), meta(max_len), vocab)
     with open(os.path.join(args.out, "not-torchscript.pt"), "w") as f:
         f.write("this is not a TorchScript archive\n")
+    save(NanOnPiece(tagger, vocab.ids["娜"]), os.path.join(args.out, "nan-some.pt"),
+         meta(max_len, name="nan-some"), vocab)
+    infinite = make_tagger(vocab, max_len, seed=1)
+    with torch.no_grad():
+        infinite.transitions[1, 2] = float("inf")
+    save(infinite, os.path.join(args.out, "inf-transitions.pt"), meta(max_len), vocab)
+    save(tagger, os.path.join(args.out, "not-bio-labels.pt"),
+         dict(meta(max_len), labels=["O", "PERSON"] + LABELS[2:]), vocab)
+    save(RaisesOnLong(tagger), os.path.join(args.out, "raises.pt"), meta(max_len, name="raises"), vocab)
+    save(tagger, os.path.join(args.out, "huge-max-len.pt"), dict(meta(max_len), max_len=10 ** 12), vocab)
     dump_emissions(tagger, vocab, max_len, os.path.join(args.out, "emissions.json"))
 
 

@@ -318,6 +318,10 @@ void AtomicOutputFile::open_temp_file() {
     if (fd_ < 0 && (errno != EEXIST || attempt >= 100)) {
       const int error = errno;
       temp_path_.clear();
+      if (error == ENOENT) {
+        throw OutputError("cannot write '" + path_ + "': its directory '" + directory +
+                          "' does not exist (" + std::strerror(error) + ")");
+      }
       if (real != path_) throw_output_error("create a temp file for", path_ + "' (-> '" + real, error);
       throw_output_error("create a temp file for", path_, error);
     }

@@ -239,5 +239,26 @@ TEST(CrfTest, ValidateNamesTheWrongField) {
   EXPECT_THROW(path_score(emissions.data(), 1, {0, 0}, crf), std::invalid_argument);
 }
 
+
+TEST(CrfTest, NonFiniteTransitionsAreAModelError) {
+  for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                    -std::numeric_limits<float>::infinity()}) {
+    CrfParameters crf;
+    crf.num_labels = 2;
+    crf.transitions = {0.f, 1.f, bad, 0.f};
+    crf.start_transitions = {0.f, 0.f};
+    crf.end_transitions = {0.f, 0.f};
+    try {
+      crf.validate();
+      ADD_FAILURE() << "accepted transition " << bad;
+    } catch (const ModelError& error) {
+      EXPECT_NE(std::string(error.what()).find("transitions[2]"), std::string::npos) << error.what();
+    }
+    crf.transitions = {0.f, 1.f, 0.f, 0.f};
+    crf.end_transitions = {0.f, bad};
+    EXPECT_THROW(crf.validate(), ModelError);
+  }
+}
+
 }  // namespace
 }  // namespace alsel

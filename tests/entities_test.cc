@@ -139,5 +139,45 @@ TEST(EntitiesTest, DecodeRejectsInconsistentInput) {
   EXPECT_NO_THROW(decode_entities({0, 1}, kLabels, spans, text, nullptr));
 }
 
+
+TEST(EntitiesTest, LabelNamesAreValidatedAtLoad) {
+  EXPECT_NO_THROW(validate_label_names({"O", "B-PER", "I-PER", "E-PER", "S-PER"}));
+  EXPECT_NO_THROW(validate_label_names({"O", "B-WORK-OF-ART", "I-WORK-OF-ART"}));
+  const auto message = [](const std::vector<std::string>& labels) -> std::string {
+    try {
+      validate_label_names(labels);
+    } catch (const std::invalid_argument& error) {
+      return error.what();
+    }
+    return "";
+  };
+  EXPECT_NE(message({"O", "PERSON", "I-PER"}).find("label 1 'PERSON'"), std::string::npos);
+  EXPECT_NE(message({"O", "B-", "I-PER"}).find("label 1 'B-'"), std::string::npos);
+  EXPECT_NE(message({"O", "X-PER"}).find("'X-PER'"), std::string::npos);
+  EXPECT_NE(message({"O", "B-PER", "B-PER"}).find("twice"), std::string::npos);
+  EXPECT_NE(message({"O"}).find("no entity label"), std::string::npos);
+  EXPECT_NE(message({}).find("no labels"), std::string::npos);
+}
+
+TEST(EntitiesTest, EntitySpansReadBackAreCheckedAgainstTheirText) {
+  const std::string text = "李娜在北京";  // 5 code points
+  const auto entity = [](int start, int end, const std::string& covered) {
+    EntitySpan span;
+    span.start = start;
+    span.end = end;
+    span.label = "PER";
+    span.text = covered;
+    return span;
+  };
+  EXPECT_NO_THROW(check_entity_spans(text, {entity(0, 2, "李娜"), entity(3, 5, "北京")}));
+  EXPECT_THROW(check_entity_spans(text, {entity(3, 9, "北京")}), std::invalid_argument);
+  EXPECT_THROW(check_entity_spans(text, {entity(-1, 2, "李娜")}), std::invalid_argument);
+  EXPECT_THROW(check_entity_spans(text, {entity(2, 2, "")}), std::invalid_argument);
+  EXPECT_THROW(check_entity_spans(text, {entity(0, 2, "张伟")}), std::invalid_argument);
+  EXPECT_THROW(check_entity_spans(text, {entity(3, 5, "北京"), entity(0, 2, "李娜")}),
+               std::invalid_argument);
+  EXPECT_THROW(check_entity_spans("\xff", {}), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace alsel

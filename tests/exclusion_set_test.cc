@@ -125,5 +125,21 @@ TEST_F(ExclusionSetTest, BadFilesAreInputErrorsNamingTheLine) {
   EXPECT_THROW(set.add_exclude_file(write("bad.json", "[1, 2")), InputError);
 }
 
+
+TEST_F(ExclusionSetTest, BinaryFileIsAnInputErrorNotAListOfIds) {
+  std::string binary = "\x7f" "ELF\x02\x01\x01";
+  binary += std::string(3, '\0') + "\n\xff\xfe garbage\n";
+  ExclusionSet set(ExclusionMatch::kIdOrText);
+  try {
+    set.add_exclude_file(write("model.bin", binary));
+    FAIL() << "a binary file was read as ids";
+  } catch (const InputError& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("model.bin:1"), std::string::npos) << message;
+    EXPECT_NE(message.find("not text"), std::string::npos) << message;
+  }
+  EXPECT_EQ(set.id_count(), 0u);
+}
+
 }  // namespace
 }  // namespace alsel

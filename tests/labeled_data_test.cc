@@ -205,5 +205,15 @@ TEST(LabeledDataTest, StreamingReaderMatchesReadAll) {
   EXPECT_FALSE(reader.next(sentence));
 }
 
+
+TEST(LabeledDataTest, DoccanoLineWithAnOverflowingNumberIsRead) {
+  ScratchDir dir;
+  const std::string path = dir.write(
+      "big.jsonl", "{\"id\": 1, \"text\": \"李娜在北京\", \"label\": [[0, 2, \"PER\"]], \"score\": 1e309}\n");
+  const std::vector<LabeledSentence> sentences = read_labeled_file(path, LabeledFormat::kDoccano);
+  ASSERT_EQ(sentences.size(), 1u);
+  EXPECT_EQ(describe(sentences[0].spans), std::vector<std::string>{"PER[0,2)"});
+}
+
 }  // namespace
 }  // namespace alsel

@@ -10,7 +10,9 @@
 #include <thread>
 
 #include "alsel/errors.h"
+#include "alsel/score_cache.h"
 #include "pipeline_test_support.h"
+#include "scratch_dir.h"
 
 namespace alsel {
 namespace {
@@ -310,6 +312,68 @@ TEST(PipelineTest, PreparedBatchesRespectTheBudgetAndAreLengthSorted) {
   size_t windows = 0;
   for (const PreparedSentence& sentence : chunk.sentences) windows += sentence.windows.size();
   EXPECT_EQ(sequences, windows);
+}
+
+
+TEST_P(PipelineErrorTest, NonFiniteEmissionsAreAModelErrorNamingTheSentence) {
+  std::vector<PoolItem> pool = make_pool(60);
+  FakeModel model(12);
+  model.nan_token = model.vocabulary()->id("q");
+  ASSERT_GE(model.nan_token, 0);
+  PoolItem poisoned;
+  poisoned.id = "poisoned";
+  poisoned.file = "pool.jsonl";
+  poisoned.line = 61;
+  poisoned.text = "abc q de";
+  pool.push_back(poisoned);
+  for (PoolItem& item : pool) {  // only the poisoned sentence holds the word "q"
+    if (item.id != "poisoned") std::replace(item.text.begin(), item.text.end(), 'q', 'r');
+  }
+  Annotator annotator(model, small_config(GetParam()), nullptr);
+  Trace trace;
+  try {
+    run(pool, annotator, trace);
+    FAIL() << "NaN emissions were scored";
+  } catch (const ModelError& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("pool.jsonl:61: id poisoned"), std::string::npos) << message;
+    EXPECT_NE(message.find("nan"), std::string::npos) << message;
+  }
+}
+
+TEST(PipelineTest, CachedRowThatDoesNotFitItsTextIsAnInputError) {
+  testing::ScratchDir dir;
+  FakeModel model(12);
+  InferenceConfig config = small_config(false);
+  Annotator annotator(model, config, nullptr);
+  ScoreCache cache(dir.file("c.sqlite"), make_cache_key(model, std::string(64, 'a'), annotator.config()));
+  // Score a long text, then store its row under the key of a short one (a hand-edited cache
+  // whose rows still pass their checksum).
+  std::vector<PoolItem> long_pool(1);
+  long_pool[0].id = "long";
+  long_pool[0].file = "pool.jsonl";
+  long_pool[0].line = 1;
+  long_pool[0].text = "abc def ghi jkl";
+  std::vector<ScoredSentence> scored;
+  run_pipeline(source_of(long_pool), annotator, 0.99, [&](ScoredSentence&& s) { scored.push_back(std::move(s)); },
+               [](const PoolItem&) {});
+  ASSERT_EQ(scored.size(), 1u);
+  ASSERT_EQ(scored[0].word_spans.size(), 4u);
+  const std::string short_key = ScoreCache::text_key("ab");
+  cache.store({{&short_key, &scored[0]}});
+  std::vector<PoolItem> short_pool = long_pool;
+  short_pool[0].id = "short";
+  short_pool[0].line = 7;
+  short_pool[0].text = "ab";
+  try {
+    run_pipeline(source_of(short_pool), annotator, 0.99, [](ScoredSentence&&) {}, [](const PoolItem&) {},
+                 &cache);
+    FAIL() << "a cached row of another text was used";
+  } catch (const InputError& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("pool.jsonl:7: id short"), std::string::npos) << message;
+    EXPECT_NE(message.find("cache"), std::string::npos) << message;
+  }
 }
 
 }  // namespace

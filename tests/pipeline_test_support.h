@@ -72,12 +72,14 @@ class FakeModel : public NerModel {
               static_cast<float>(amplitude_ * std::sin(sequences[b][t] * 1.7 + l * 2.3 +
                                                        static_cast<double>(t) * 0.3));
         }
+        if (sequences[b][t] == nan_token) out.data[(static_cast<size_t>(b) * out.length + t) * 3 + 1] = NAN;
       }
     }
     return out;
   }
 
   int fail_at_batch = -1;              // 1-based batch that throws ModelError; -1 = none
+  int nan_token = -1;                  // token id whose B-PER emission is NaN; -1 = none
   std::chrono::microseconds delay{0};  // sleep per batch, to let the reader run ahead
   int most_at_once() const { return most_at_once_.load(); }  // most batches in flight together
   size_t sequences() const { return sequences_.load(); }     // sequences given so far

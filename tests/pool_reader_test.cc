@@ -335,5 +335,28 @@ TEST(PoolReaderIdHashSetTest, HashSpreadsSimilarIds) {
   EXPECT_NE(hash_id(""), 0u);
 }
 
+
+TEST(PoolReaderTest, NumbersADoubleCannotHoldCostNothingInIgnoredFields) {
+  // JSON allows 1e309; nlohmann alone throws "number overflow" for the whole document.
+  const PoolItem item = read_one(R"({"id":"b","text":"李娜","n":1e309,"x":[-2e400,1E+999,"1e999"]})");
+  EXPECT_FALSE(item.rejected) << item.reason;
+  EXPECT_EQ(item.id, "b");
+  EXPECT_EQ(item.text, "李娜");
+  // As the id, such a number is kept as its text.
+  EXPECT_EQ(read_one(R"({"id":1e400,"text":"t"})").id, "1e400");
+  // A text that only looks like a number stays as it is.
+  EXPECT_EQ(read_one(R"({"id":"c","text":"1e309","n":1e309})").text, "1e309");
+}
+
+TEST(PoolReaderTest, ReasonsOfHugeBadLinesAreShortTheRawLineWhole) {
+  const std::string line = "{\"id\": \"z\", \"text\": \"" + std::string(1000000, 'x');  // no closing quote
+  const PoolItem item = read_one(line);
+  ASSERT_TRUE(item.rejected);
+  EXPECT_LT(item.reason.size(), 400u) << item.reason.substr(0, 400);
+  EXPECT_EQ(item.raw, line);
+  EXPECT_LT(format_reject_warning(item).size(), 600u);
+  EXPECT_EQ(nlohmann::json::parse(format_reject_line(item))["raw"], line) << "the rejects file keeps the line";
+}
+
 }  // namespace
 }  // namespace alsel

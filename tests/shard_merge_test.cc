@@ -136,6 +136,20 @@ TEST(ShardCandidatesTest, RejectsFilesThatAreNotCompleteCandidateLists) {
   expect_error(newer + first + second, "version 9");
   expect_error(header + first + "{\"id\": \"x\"\n", ":3:");
   EXPECT_THROW(read_shard_candidates(dir.file("missing.jsonl")), InputError);
+  // A hand-edited entity outside its text is the file's fault (exit 3), found when reading.
+  Selected edited = make_candidate(ids[0], "李娜", 0.9, 1);
+  EntitySpan entity;
+  entity.start = 0;
+  entity.end = 2;
+  entity.label = "PER";
+  entity.text = "李娜";
+  edited.sentence.analysis.entities.push_back(entity);
+  const std::string good = format_candidate(edited);
+  std::string bad = good;
+  bad.replace(bad.find("\"end\":2"), 7, "\"end\":9");
+  const std::string tail = format_candidate(make_candidate(ids[1], "b", 0.5, 2)) + "\n";
+  EXPECT_NO_THROW(read_shard_candidates(dir.write("good.jsonl", header + good + "\n" + tail)));
+  expect_error(header + bad + "\n" + tail, ":2: entity 0 [0, 9)");
 }
 
 // A random pool: texts from a few templates (near duplicates of each other) and unique ones;

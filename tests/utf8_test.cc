@@ -123,5 +123,15 @@ TEST(Utf8Test, SanitizeReplacesMaximalSubparts) {
   EXPECT_TRUE(is_valid_utf8(sanitize_utf8("x\xF4\x90\x80\x80y\xC0")));
 }
 
+
+TEST(Utf8Test, ExcerptCutsLongTextAtACodePointBoundary) {
+  EXPECT_EQ(excerpt_utf8("short", 10), "short");
+  const std::string chinese = "北京北京北京";  // 3 bytes per code point
+  const std::string cut = excerpt_utf8(chinese, 7);  // 7 falls inside the third character
+  EXPECT_EQ(cut, "北京... (18 bytes)");
+  EXPECT_TRUE(is_valid_utf8(cut));
+  EXPECT_LT(excerpt_utf8(std::string(50000000, 'x')).size(), 250u);
+}
+
 }  // namespace
 }  // namespace alsel

@@ -63,7 +63,20 @@ void set_cpu_threads(int threads) {
 // and small enough that pieces, offsets and batch sizes stay within int.
 constexpr int64_t kMaxSequenceLength = 1 << 20;
 
-std::string first_line(const std::string& text) { return excerpt_utf8(text.substr(0, text.find('\n')), 300); }
+// The line of a libtorch exception that says what failed: the first line, except for errors
+// raised inside TorchScript code, whose message is the last line of the interpreter's traceback
+// ("builtins.RuntimeError: ...").
+std::string first_line(const std::string& text) {
+  std::string line = text.substr(0, text.find('\n'));
+  if (line.find("failed in the TorchScript interpreter") != std::string::npos) {
+    size_t end = text.find_last_not_of(" \n\r\t");
+    if (end != std::string::npos) {
+      const size_t start = text.rfind('\n', end);
+      line = text.substr(start == std::string::npos ? 0 : start + 1, end + 1 - (start == std::string::npos ? 0 : start + 1));
+    }
+  }
+  return excerpt_utf8(line, 300);
+}
 
 std::vector<float> tensor_values(const torch::Tensor& tensor) {
   torch::Tensor values = tensor.detach().to(torch::kCPU).to(torch::kFloat).contiguous();
