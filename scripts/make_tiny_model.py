@@ -20,6 +20,7 @@ writes, with fixed seeds (random weights, not trained):
   raises.pt            forward raises a RuntimeError for batches longer than 8 pieces (it passes
                        the load check on [CLS] [SEP])
   huge-max-len.pt      meta max_len 10^12
+  no-unk-vocab.pt      tiny-crf.pt whose alsel/vocab.txt lacks [UNK]
   emissions.json       for the sample sentences that fit one window: the model's emissions at
                        word positions, the Viterbi path and the measures, computed here in
                        Python (scripts/alsel_py/reference.py), so tests can check alsel score
@@ -116,6 +117,16 @@ class RaisesOnLong(nn.Module):
         if input_ids.size(1) > 8:
             raise RuntimeError("tiny test model: sequences over 8 pieces are not supported")
         return self.tagger(input_ids, attention_mask)
+
+
+class RawVocabulary:
+    """A vocabulary text that the Python Vocabulary would refuse (for a broken test model)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def to_text(self) -> str:
+        return self.text
 
 
 def meta(max_len: int, **extra):
@@ -215,6 +226,8 @@ def main():
          dict(meta(max_len), labels=["O", "PERSON"] + LABELS[2:]), vocab)
     save(RaisesOnLong(tagger), os.path.join(args.out, "raises.pt"), meta(max_len, name="raises"), vocab)
     save(tagger, os.path.join(args.out, "huge-max-len.pt"), dict(meta(max_len), max_len=10 ** 12), vocab)
+    save(tagger, os.path.join(args.out, "no-unk-vocab.pt"), meta(max_len),
+         RawVocabulary("".join(t + "\n" for t in vocab.tokens if t != "[UNK]")))
     dump_emissions(tagger, vocab, max_len, os.path.join(args.out, "emissions.json"))
 
 

@@ -90,10 +90,17 @@ inline RunResult run_shell(const std::string& command, const std::filesystem::pa
   return result;
 }
 
+// The binary under test: ALSEL_TEST_BINARY when set (e.g. an older build, to show that a test
+// fails there, or a sanitizer build), else the one built beside the tests.
+inline std::string alsel_binary() {
+  if (const char* from_env = std::getenv("ALSEL_TEST_BINARY")) return from_env;
+  return ALSEL_BINARY;
+}
+
 // Runs the alsel binary with `args`; stdin from `stdin_path` (default /dev/null).
 inline RunResult run_alsel(const std::vector<std::string>& args, const std::filesystem::path& dir,
                            const std::string& stdin_path = "") {
-  std::string command = shell_quote(ALSEL_BINARY);
+  std::string command = shell_quote(alsel_binary());
   for (const std::string& arg : args) command += " " + shell_quote(arg);
   command += " < " + shell_quote(stdin_path.empty() ? "/dev/null" : stdin_path);
   return run_shell(command, dir);
