@@ -18,7 +18,8 @@ enum ExitCode : int {
   kExitInput = 3,        // bad pool / labeled / data file (or --strict reject)
   kExitModel = 4,        // model file missing or breaking the model contract
   kExitOutput = 5,       // output could not be written
-  kExitInterrupted = 130 // SIGINT / SIGTERM; no output file is left behind
+  kExitInterrupted = 130 // SIGINT; SIGTERM and SIGHUP exit 128 + signal (143, 129); temp files
+                         // are removed, previous outputs kept
 };
 
 class Error : public std::runtime_error {
