@@ -10,6 +10,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libsqlite3-dev
+  clang libclang-rt-14-dev
   python3-torch python3-numpy python3-matplotlib python3-jieba python3-pytest
 )
 

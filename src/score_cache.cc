@@ -21,7 +21,7 @@ namespace {
 // PRAGMA application_id of alsel caches: "alse" in ASCII. Tells an alsel cache from any other
 // SQLite file before a single table is read.
 constexpr int kApplicationId = 0x616c7365;
-// First byte of every stored result: its binary layout (encode_result).
+// First byte of every stored result: its binary layout (encode_result_row).
 constexpr uint8_t kResultFormat = 1;
 
 // RAII for the two SQLite handles. sqlite3_close_v2 defers the close until the last statement
@@ -132,7 +132,7 @@ class ByteReader {
 // [W*L], i32 best_path [W], i32 word spans [2W], u32 E, E x (i32 start, i32 end, f64
 // confidence, str label, str text), u64 checksum (hash_id of everything before it). str = u32
 // length + UTF-8 bytes.
-std::string encode_result(const ScoredSentence& sentence) {
+std::string encode_result_row(const ScoredSentence& sentence) {
   const SentenceAnalysis& analysis = sentence.analysis;
   ByteWriter out;
   out.u8(kResultFormat);
@@ -161,7 +161,7 @@ std::string encode_result(const ScoredSentence& sentence) {
 }
 
 // Throws std::runtime_error saying what is wrong; the caller adds the file and the row.
-ScoredSentence decode_result(const uint8_t* data, size_t size, int num_labels) {
+ScoredSentence decode_result_row(const uint8_t* data, size_t size, int num_labels) {
   if (size < 9) throw std::length_error("row too short");
   ByteReader checksum_reader(data + size - 8, 8);
   if (checksum_reader.u64() !=
@@ -227,6 +227,12 @@ ScoredSentence decode_result(const uint8_t* data, size_t size, int num_labels) {
 }
 
 }  // namespace
+
+std::string encode_cache_row(const ScoredSentence& sentence) { return encode_result_row(sentence); }
+
+ScoredSentence decode_cache_row(const uint8_t* data, size_t size, int num_labels) {
+  return decode_result_row(data, size, num_labels);
+}
 
 std::string CacheKey::to_string() const {
   std::string text = "alsel score cache key\n";
@@ -504,7 +510,7 @@ std::vector<std::optional<ScoredSentence>> ScoreCache::find(
       const auto* data = static_cast<const uint8_t*>(sqlite3_column_blob(statement, 0));
       const size_t size = static_cast<size_t>(sqlite3_column_bytes(statement, 0));
       try {
-        found[i] = decode_result(data, size, num_labels_);
+        found[i] = decode_result_row(data, size, num_labels_);
       } catch (const std::exception& e) {
         sqlite3_reset(statement);
         throw InputError("cache '" + path_ + "' is corrupt: the row of text sha256 " +
@@ -527,7 +533,7 @@ void ScoreCache::store(
   Connection::Transaction transaction(writer, "BEGIN IMMEDIATE", what, true);
   size_t added = 0;
   for (const auto& [key, sentence] : rows) {
-    const std::string result = encode_result(*sentence);
+    const std::string result = encode_result_row(*sentence);
     sqlite3_reset(statement);  // also after a failed call
     writer.check(sqlite3_bind_int64(statement, 1, model_id_), what);
     writer.check(

@@ -74,6 +74,13 @@ struct CacheKey {
 CacheKey make_cache_key(const NerModel& model, const std::string& model_sha256,
                         const InferenceConfig& resolved);
 
+// The binary row a scored sentence is stored as (layout version, measures, probabilities, path,
+// word spans, entities, checksum), and back for a model of `num_labels` labels. The decoder
+// checks every length and range and throws std::exception saying what is wrong; find() turns that
+// into an InputError naming the file. Public for tests and the fuzz target.
+std::string encode_cache_row(const ScoredSentence& sentence);
+ScoredSentence decode_cache_row(const uint8_t* data, size_t size, int num_labels);
+
 struct ScoreCacheOptions {
   int busy_timeout_ms = 5000;  // how long to wait for another process's lock before failing
 };
