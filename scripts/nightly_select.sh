@@ -22,8 +22,9 @@
 # written to OUT_DIR/.NIGHT.partial and renamed only on success, so a failed night leaves no
 # batch behind and is not counted as sent.
 #
-# Exit codes: 0 success; alsel's own codes (2 usage, 3 input, 4 model, 5 output, 130
-# interrupted); 10 another run holds the lock; 11 bad settings (no pool, no OUT_DIR).
+# Exit codes: 0 success; alsel's own codes (2 usage, 3 input, 4 model, 5 output, 128+N
+# killed by signal N: 130 SIGINT, 143 SIGTERM, 129 SIGHUP); 10 another run holds the lock;
+# 11 bad settings (no pool, no OUT_DIR).
 set -euo pipefail
 
 log() { printf '%s nightly_select: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }

@@ -53,12 +53,12 @@ build/alsel score -q -m "$tiny/tiny-crf.pt" -p data/sample_pool.jsonl -o "$work/
 /usr/bin/python3 - "$work/cache.sqlite" "$seeds/fuzz_cache_row" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-table = [name for (name,) in db.execute("select name from sqlite_master where type='table'")
-         if name not in ("meta", "models")][0]
-blob_column = [row[1] for row in db.execute(f"pragma table_info({table})") if row[2].upper() == "BLOB"][-1]
-for i, (blob,) in enumerate(db.execute(f"select {blob_column} from {table} limit 6")):
+# The rows of src/score_cache.cc's schema: scores(model_id, text_sha256, result BLOB).
+for i, (blob,) in enumerate(db.execute("select result from scores limit 6")):
     with open(f"{sys.argv[2]}/row-{i}", "wb") as f:
         f.write(bytes([7 - 1]) + blob)  # first byte: number of labels - 1 (the tiny model has 7)
+    with open(f"{sys.argv[2]}/row-{i}-checksum-added", "wb") as f:
+        f.write(bytes([0x80 | (7 - 1)]) + blob[:-8])  # the target appends the checksum
 PY
 
 # 3. Fuzz each target, then replay the saved crashes.

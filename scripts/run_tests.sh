@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Fresh Debian 12 -> every test: install, build with tests, run ctest (unit, end-to-end through
-# the real binary, tokenizer parity and MSRA smoke tests; the last two skip without ../shared).
+# the real binary, tokenizer parity and MSRA smoke tests; the last two skip without ../shared),
+# the Python tests (pytest, scripts/tests/), then the sanitizer build of the unit tests and a
+# short run of every fuzz target (scripts/run_sanitizers.sh; ALSEL_SKIP_SANITIZERS=1 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install_deps.sh
 ALSEL_BUILD_TESTS=ON ./scripts/build.sh
-cd build
-ctest --output-on-failure -j"${ALSEL_JOBS:-2}" --timeout 900
+(cd build && ctest --output-on-failure -j"${ALSEL_JOBS:-2}" --timeout 900)
+/usr/bin/python3 -m pytest -q scripts/tests
+if [ "${ALSEL_SKIP_SANITIZERS:-0}" != 1 ]; then
+  ./scripts/run_sanitizers.sh
+fi

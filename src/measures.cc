@@ -98,4 +98,19 @@ Measures compute_measures(const SentenceAnalysis& analysis, double trim_threshol
   return measures;
 }
 
+const std::vector<MeasureField>& measure_fields() {
+  static const std::vector<MeasureField> fields = {
+      {"nlc", false, [](const Measures& m) { return m.nlc; }, [](Measures& m, double v) { m.nlc = v; }},
+      {"trimmed", false, [](const Measures& m) { return m.trimmed; },
+       [](Measures& m, double v) { m.trimmed = v; }},
+      {"mnlp", false, [](const Measures& m) { return m.mnlp; }, [](Measures& m, double v) { m.mnlp = v; }},
+      {"entropy", false, [](const Measures& m) { return m.entropy; },
+       [](Measures& m, double v) { m.entropy = v; }},
+      {"ltp", false, [](const Measures& m) { return m.ltp; }, [](Measures& m, double v) { m.ltp = v; }},
+      {"unknown_entities", true, [](const Measures& m) { return static_cast<double>(m.unknown_entities); },
+       [](Measures& m, double v) { m.unknown_entities = static_cast<int>(v); }},
+  };
+  return fields;
+}
+
 }  // namespace alsel

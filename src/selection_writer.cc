@@ -69,12 +69,13 @@ nlohmann::ordered_json entities_to_json(const std::vector<EntitySpan>& entities,
 }
 
 void add_measures_to_json(const Measures& measures, nlohmann::ordered_json& out) {
-  out["nlc"] = measures.nlc;
-  out["trimmed"] = measures.trimmed;
-  out["mnlp"] = measures.mnlp;
-  out["entropy"] = measures.entropy;
-  out["ltp"] = measures.ltp;
-  out["unknown_entities"] = measures.unknown_entities;
+  for (const MeasureField& field : measure_fields()) {
+    if (field.count) {
+      out[field.name] = static_cast<int64_t>(field.get(measures));
+    } else {
+      out[field.name] = field.get(measures);
+    }
+  }
 }
 
 void check_stream(const std::ostream& out, const char* format) {

@@ -59,12 +59,13 @@ std::string format_candidate(const Selected& candidate) {
   line["position"] = sentence.order;
   line["file"] = sentence.file;
   line["line"] = sentence.line;
-  line["nlc"] = number_to_json(measures.nlc);
-  line["trimmed"] = number_to_json(measures.trimmed);
-  line["mnlp"] = number_to_json(measures.mnlp);
-  line["entropy"] = number_to_json(measures.entropy);
-  line["ltp"] = number_to_json(measures.ltp);
-  line["unknown_entities"] = measures.unknown_entities;
+  for (const MeasureField& field : measure_fields()) {
+    if (field.count) {
+      line[field.name] = static_cast<int64_t>(field.get(measures));
+    } else {
+      line[field.name] = number_to_json(field.get(measures));  // NaN and infinities as strings
+    }
+  }
   ordered_json entities = ordered_json::array();
   for (const EntitySpan& entity : sentence.analysis.entities) {
     entities.push_back({{"start", entity.start},
@@ -139,12 +140,10 @@ Selected parse_candidate(const json& line) {
   sentence.file = field(line, "file").get<std::string>();
   sentence.line = field(line, "line").get<size_t>();
   Measures& measures = sentence.measures;
-  measures.nlc = number_from_json(field(line, "nlc"));
-  measures.trimmed = number_from_json(field(line, "trimmed"));
-  measures.mnlp = number_from_json(field(line, "mnlp"));
-  measures.entropy = number_from_json(field(line, "entropy"));
-  measures.ltp = number_from_json(field(line, "ltp"));
-  measures.unknown_entities = field(line, "unknown_entities").get<int>();
+  for (const MeasureField& measure : measure_fields()) {
+    const json& value = field(line, measure.name);
+    measure.set(measures, measure.count ? static_cast<double>(value.get<int>()) : number_from_json(value));
+  }
   sentence.analysis.unknown_entities = measures.unknown_entities;
   for (const json& entity : field(line, "entities")) {
     EntitySpan span;

@@ -106,13 +106,13 @@ inline RunResult run_alsel(const std::vector<std::string>& args, const std::file
   return run_shell(command, dir);
 }
 
-// The tiny test models of scripts/make_tiny_model.py: made by the ctest fixture (ALSEL_TINY_DIR)
-// or, when a test binary runs alone, here.
+// The tiny test models of scripts/make_tiny_model.py: made by the ctest fixture in the build
+// directory (ALSEL_TINY_DIR overrides it) or, when a test binary runs alone, here.
 inline std::filesystem::path tiny_model_dir() {
   static const std::filesystem::path dir = [] {
     const char* from_env = std::getenv("ALSEL_TINY_DIR");
     std::filesystem::path tiny =
-        from_env ? std::filesystem::path(from_env) : std::filesystem::temp_directory_path() / "alsel-tiny-models";
+        from_env ? std::filesystem::path(from_env) : std::filesystem::path(ALSEL_TINY_DIR_DEFAULT);
     if (!std::filesystem::exists(tiny / "emissions.json")) {
       const std::string command = "/usr/bin/python3 " +
                                   shell_quote(std::string(ALSEL_SOURCE_DIR) + "/scripts/make_tiny_model.py") +

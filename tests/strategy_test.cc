@@ -217,5 +217,34 @@ TEST(StrategyOptionsTest, ToStringListsEveryField) {
   EXPECT_EQ(options.to_string(), "trim_threshold=0.99 e1=0.95 e2=0.05 unk_cap=10 seed=123");
 }
 
+TEST(StrategyRegistryTest, OnlyLtpUnkNeedsKnownEntities) {
+  for (const std::string& name : strategy_names()) {
+    EXPECT_EQ(make_strategy(name, StrategyOptions())->needs_known_entities(), name == "ltp-unk") << name;
+  }
+}
+
+TEST(MeasuresTableTest, NamesEveryMeasureOnceAndRoundTrips) {
+  Measures measures;
+  measures.nlc = 0.5;
+  measures.trimmed = 0.25;
+  measures.mnlp = -0.75;
+  measures.entropy = 1.5;
+  measures.ltp = 0.125;
+  measures.unknown_entities = 3;
+  Measures copy;
+  std::vector<std::string> names;
+  for (const MeasureField& field : measure_fields()) {
+    names.push_back(field.name);
+    field.set(copy, field.get(measures));
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"nlc", "trimmed", "mnlp", "entropy", "ltp", "unknown_entities"}));
+  EXPECT_EQ(copy.nlc, 0.5);
+  EXPECT_EQ(copy.trimmed, 0.25);
+  EXPECT_EQ(copy.mnlp, -0.75);
+  EXPECT_EQ(copy.entropy, 1.5);
+  EXPECT_EQ(copy.ltp, 0.125);
+  EXPECT_EQ(copy.unknown_entities, 3);
+}
+
 }  // namespace
 }  // namespace alsel

@@ -14,6 +14,8 @@
 //   ltp      = min_w p_w[best_path[w]]
 #pragma once
 
+#include <vector>
+
 #include "alsel/sentence_analysis.h"
 
 namespace alsel {
@@ -29,6 +31,18 @@ struct Measures {
   double ltp = 0;            // lowest probability of a best-path label over the words, [0, 1]
   int unknown_entities = 0;  // copy of SentenceAnalysis::unknown_entities
 };
+
+// One measure by name: the table every writer, the shard candidates files, `alsel score` and the
+// manifest read, so that adding a measure is one field here and one row in measures.cc.
+struct MeasureField {
+  const char* name;                     // JSON key, e.g. "nlc"
+  bool count;                           // an integer count (unknown_entities), not a real value
+  double (*get)(const Measures&);
+  void (*set)(Measures&, double);
+};
+
+// nlc, trimmed, mnlp, entropy, ltp, unknown_entities: the order outputs list them in.
+const std::vector<MeasureField>& measure_fields();
 
 // Throws std::invalid_argument when num_words == 0 (callers reject empty sentences earlier),
 // when num_labels < 1, or when probabilities / best_path do not have [W*L] / [W] entries or a

@@ -45,6 +45,9 @@ class Strategy {
   // compute_measures(analysis, options.trim_threshold) with the options this strategy was made
   // with; strategies read it rather than recompute.
   virtual double score(const SentenceAnalysis& analysis, const Measures& measures) const = 0;
+  // True when the score reads Measures::unknown_entities, which needs the entities of the
+  // labeled data (--labeled): the command then loads them and says when there are none.
+  virtual bool needs_known_entities() const { return false; }
 };
 
 using StrategyFactory = std::function<std::unique_ptr<Strategy>(const StrategyOptions&)>;

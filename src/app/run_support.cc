@@ -93,25 +93,17 @@ void log_summary(const char* command, const RunSummary& summary) {
 
 void MeasureSums::add(const Measures& measures) {
   ++count;
-  nlc += measures.nlc;
-  trimmed += measures.trimmed;
-  mnlp += measures.mnlp;
-  entropy += measures.entropy;
-  ltp += measures.ltp;
-  unknown_entities += measures.unknown_entities;
+  const std::vector<MeasureField>& fields = measure_fields();
+  for (size_t i = 0; i < fields.size(); ++i) sums[i] += fields[i].get(measures);
 }
 
 nlohmann::ordered_json MeasureSums::means_json() const {
   nlohmann::ordered_json means;
-  const auto mean = [&](double sum) {
-    return count == 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(sum / static_cast<double>(count));
-  };
-  means["nlc"] = mean(nlc);
-  means["trimmed"] = mean(trimmed);
-  means["mnlp"] = mean(mnlp);
-  means["entropy"] = mean(entropy);
-  means["ltp"] = mean(ltp);
-  means["unknown_entities"] = mean(unknown_entities);
+  const std::vector<MeasureField>& fields = measure_fields();
+  for (size_t i = 0; i < fields.size(); ++i) {
+    means[fields[i].name] = count == 0 ? nlohmann::ordered_json(nullptr)
+                                       : nlohmann::ordered_json(sums[i] / static_cast<double>(count));
+  }
   return means;
 }
 

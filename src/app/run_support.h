@@ -49,7 +49,7 @@ void log_summary(const char* command, const RunSummary& summary);
 // Running sums of the raw measures, for their pool means in the manifest.
 struct MeasureSums {
   size_t count = 0;
-  double nlc = 0, trimmed = 0, mnlp = 0, entropy = 0, ltp = 0, unknown_entities = 0;
+  std::vector<double> sums = std::vector<double>(measure_fields().size(), 0.0);  // per measure_fields()
   void add(const Measures& measures);
   // {"nlc", "trimmed", "mnlp", "entropy", "ltp", "unknown_entities"}: means, null when empty.
   nlohmann::ordered_json means_json() const;

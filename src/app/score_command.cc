@@ -64,8 +64,11 @@ RunSummary run_score(const ScoreConfig& config) {
   phase = std::chrono::steady_clock::now();
   std::unique_ptr<ProgressMeter> progress = make_progress(config.progress, total_lines(pool_files));
   // Distribution of each raw measure over the pool.
-  const char* const measure_names[] = {"nlc", "trimmed", "mnlp", "entropy", "ltp"};
-  std::vector<ScoreSummary> distributions(std::size(measure_names));
+  std::vector<const MeasureField*> real_measures;  // every measure but the counts
+  for (const MeasureField& field : measure_fields()) {
+    if (!field.count) real_measures.push_back(&field);
+  }
+  std::vector<ScoreSummary> distributions(real_measures.size());
   // Progress counts pool lines finished (scored, rejected or blank), not lines read ahead.
   size_t scored = 0, rejected = 0;
   size_t foreign = 0;  // --shard: lines of other shards (alsel/shard.h)
@@ -93,9 +96,8 @@ RunSummary run_score(const ScoreConfig& config) {
         line["num_words"] = sentence.analysis.num_words;
         line["entities"] = entities_json(sentence.analysis.entities);
         out.stream() << dump_json(line) << '\n';
-        const Measures& m = sentence.measures;
-        const double values[] = {m.nlc, m.trimmed, m.mnlp, m.entropy, m.ltp};
-        for (size_t i = 0; i < distributions.size(); ++i) distributions[i].add(values[i]);
+        for (size_t i = 0; i < distributions.size(); ++i)
+          distributions[i].add(real_measures[i]->get(sentence.measures));
         ++scored;
         progress->update(lines_done(), scored);
       },
@@ -138,7 +140,7 @@ RunSummary run_score(const ScoreConfig& config) {
     manifest["timings_seconds"] = timings;
     nlohmann::ordered_json measures;
     for (size_t i = 0; i < distributions.size(); ++i)
-      measures[measure_names[i]] = distributions[i].to_json();
+      measures[real_measures[i]->name] = distributions[i].to_json();
     manifest["measure_distributions"] = measures;
     manifest["outputs"] = {{"out", output_json(&out)}, {"rejects", output_json(rejects.file())}};
     manifest_file->stream() << dump_json(manifest, 2) << "\n";

@@ -188,7 +188,7 @@ RunSummary run_select(const SelectConfig& config) {
   std::unique_ptr<NerModel> model = load_model_logged(config.model);
   const FileFingerprint model_file = fingerprint_file(config.model.path);
   const std::unordered_set<std::string> known =
-      load_known_entities(config.labeled, strategy->name() == "ltp-unk");
+      load_known_entities(config.labeled, strategy->needs_known_entities());
   Annotator annotator(*model, config.inference, config.labeled.empty() ? nullptr : &known);
   const std::unique_ptr<ScoreCache> cache = open_cache(config.cache, *model, model_file, annotator);
   timings["model_load"] = seconds_since(phase);

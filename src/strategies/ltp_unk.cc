@@ -12,6 +12,7 @@ class LtpUnkStrategy final : public Strategy {
   LtpUnkStrategy(double e1, double e2, int unk_cap) : e1_(e1), e2_(e2), unk_cap_(unk_cap) {}
 
   std::string name() const override { return "ltp-unk"; }
+  bool needs_known_entities() const override { return true; }
   std::string definition() const override {
     std::ostringstream out;
     out << "e1 * (1 - ltp) + e2 * min(unknown_entities, N) / N, e1 = " << e1_ << ", e2 = " << e2_
