@@ -7,6 +7,8 @@
 #include <random>
 
 #include "alsel/errors.h"
+#include "alsel/id_set.h"
+#include "alsel/near_duplicate_refill.h"
 #include "alsel/near_duplicate_suppressor.h"
 
 namespace alsel {
@@ -121,6 +123,66 @@ TEST(NearDuplicateSuppressorTest, NextBestTakesTheSuppressedPlace) {
 }
 
 // Measured speed of signatures and lookups (printed; the bound only catches pathologies).
+// A pool where the best third are near copies of one template: the first pass's candidates run
+// out and refill passes must reach far down the ranking.
+TEST(NearDuplicateRefillTest, EqualsTheGreedyPassOverTheWholeRanking) {
+  std::vector<Selected> pool;
+  for (uint64_t i = 0; i < 90; ++i) {
+    const bool copy = i < 30;
+    const std::string text = copy ? "the same long template sentence about the weather number " + std::to_string(i % 3)
+                                  : "distinct sentence " + std::to_string(i * 7919) + " on topic " + std::to_string(i);
+    pool.push_back(candidate("s" + std::to_string(i), text, copy ? 1.0 - i * 0.001 : 0.5 - i * 0.001, i));
+  }
+  std::vector<RankEntry> ranking;
+  for (const Selected& item : pool) ranking.push_back(RankEntry{item.score, hash_id(item.sentence.analysis.id)});
+  const size_t k = 10, factor = 2;
+  // The first pass keeps only the best k x factor.
+  TopKSelector top(k * factor);
+  for (const Selected& item : pool) {
+    ScoredSentence copy = item.sentence;
+    top.offer(item.score, std::move(copy));
+  }
+  size_t rescored = 0;
+  const RescoreFunction rescore = [&](const std::unordered_map<uint64_t, uint32_t>& wanted) {
+    std::vector<Selected> found;
+    for (const Selected& item : pool) {
+      const auto hit = wanted.find(hash_id(item.sentence.analysis.id));
+      if (hit != wanted.end()) found.push_back(item);
+    }
+    rescored += found.size();
+    return found;
+  };
+  NearDuplicateConfig near;
+  const NearDuplicateBatch batch = select_without_near_duplicates(top.take(), ranking, k, factor, near, rescore);
+  // The reference: the suppressor over the whole ranking at once.
+  NearDuplicateSuppressor reference(k, near);
+  for (const Selected& item : pool) {
+    if (reference.full()) break;
+    Selected copy = item;
+    reference.offer(std::move(copy));
+  }
+  const std::vector<Selected> expected = reference.take();
+  ASSERT_EQ(batch.selected.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(batch.selected[i].sentence.analysis.id, expected[i].sentence.analysis.id) << i;
+  }
+  EXPECT_GE(batch.refill_passes, 1u);
+  EXPECT_GT(rescored, 0u);
+  EXPECT_LT(rescored, pool.size()) << "a refill rescored the whole pool";
+  EXPECT_EQ(batch.suppressed.size(), reference.suppressed().size());
+  EXPECT_FALSE(batch.short_of_candidates);
+  // Without a way to read the pool again, the batch stays short and says so.
+  TopKSelector again(k * factor);
+  for (const Selected& item : pool) {
+    ScoredSentence copy = item.sentence;
+    again.offer(item.score, std::move(copy));
+  }
+  const NearDuplicateBatch stdin_batch = select_without_near_duplicates(again.take(), ranking, k, factor, near, nullptr);
+  EXPECT_TRUE(stdin_batch.short_of_candidates);
+  EXPECT_LT(stdin_batch.selected.size(), k);
+  EXPECT_EQ(stdin_batch.refill_passes, 0u);
+}
+
 TEST(NearDuplicatesTest, SpeedOfSignaturesAndLookups) {
   std::mt19937 random(5);
   const std::u32string alphabet =

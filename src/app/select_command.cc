@@ -10,6 +10,7 @@
 #include "alsel/errors.h"
 #include "alsel/html_report.h"
 #include "alsel/json_output.h"
+#include "alsel/near_duplicate_refill.h"
 #include "alsel/near_duplicate_suppressor.h"
 #include "alsel/pool_filter.h"
 #include "alsel/run_files.h"
@@ -66,12 +67,6 @@ void SelectConfig::validate() const {
 
 namespace {
 
-// One entry per scored sentence, indexed by its pool order: enough to rank the whole pool again
-// and find the sentences of a refill pass (16 bytes per sentence).
-struct RankEntry {
-  double score;
-  uint64_t id_hash;
-};
 
 // Writes the --dropped file: one JSONL line per sentence kept from the batch, with the reason.
 class DroppedLog {
@@ -275,76 +270,38 @@ RunSummary run_select(const SelectConfig& config) {
   if (!near || sharded) {
     selected = top.take();  // a shard lists its candidates; alsel merge suppresses
   } else {
-    NearDuplicateSuppressor suppressor(k, config.dedupe.near);
-    std::vector<Selected> candidates = top.take();
-    size_t consumed = candidates.size();  // ranking positions offered so far
-    for (Selected& candidate : candidates) {
-      if (suppressor.full()) break;
-      suppressor.offer(std::move(candidate));
+    // A refill pass reads the pool again and scores only the wanted sentences (the cache makes
+    // that free when given); stdin cannot be read twice.
+    RescoreFunction rescore;
+    if (!reads_stdin(config.pool.paths)) {
+      rescore = [&](const std::unordered_map<uint64_t, uint32_t>& wanted) {
+        PoolReader again(config.pool.paths, config.pool.reader);
+        std::vector<Selected> refill;
+        run_pipeline(
+            [&](PoolItem& item) {
+              while (again.next(item)) {
+                if (!item.rejected && wanted.count(hash_id(item.id)) != 0) return true;
+              }
+              return false;
+            },
+            annotator, config.strategy_options.trim_threshold,
+            [&](ScoredSentence&& sentence) {
+              const auto found = wanted.find(hash_id(sentence.analysis.id));
+              if (found == wanted.end()) return;
+              sentence.order = found->second;  // pass 1's order and score, so that ranks agree
+              refill.push_back(Selected{ranking[found->second].score, std::move(sentence)});
+            },
+            [](const PoolItem&) {}, cache.get());
+        return refill;
+      };
     }
-    std::vector<uint32_t> order;   // pool orders, best first; built on the first refill
-    size_t last_fetch = consumed;  // candidates fetched by the previous pass
-    while (!suppressor.full() && consumed < ranking.size()) {
-      if (reads_stdin(config.pool.paths)) {
-        spdlog::warn(
-            "{} near duplicates suppressed and the pool (stdin) cannot be read again: {} of {} "
-            "selected; raise --candidate-factor (now {})",
-            suppressor.suppressed().size(), suppressor.accepted(), k, factor);
-        break;
-      }
-      const auto refill_started = std::chrono::steady_clock::now();
-      if (order.empty()) {
-        order.resize(ranking.size());
-        std::iota(order.begin(), order.end(), 0u);
-        std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-          return TopKSelector::ranks_before(ranking[a].score, a, ranking[b].score, b);
-        });
-      }
-      // At least twice the previous fetch: passes stay logarithmic in the pool even when nearly
-      // every candidate is a near duplicate.
-      last_fetch = std::max((k - suppressor.accepted()) * factor, 2 * last_fetch);
-      const size_t batch = std::min(last_fetch, ranking.size() - consumed);
-      std::unordered_map<uint64_t, uint32_t> wanted;  // id hash -> pool order
-      for (size_t i = consumed; i < consumed + batch; ++i)
-        wanted.emplace(ranking[order[i]].id_hash, order[i]);
-      spdlog::info(
-          "refill pass {}: {} near duplicates suppressed, scoring the next {} candidates again",
-          summary.refill_passes + 1, suppressor.suppressed().size(), batch);
-      PoolReader again(config.pool.paths, config.pool.reader);
-      std::vector<Selected> refill;
-      run_pipeline(
-          [&](PoolItem& item) {
-            while (again.next(item)) {
-              if (!item.rejected && wanted.count(hash_id(item.id)) != 0) return true;
-            }
-            return false;
-          },
-          annotator, config.strategy_options.trim_threshold,
-          [&](ScoredSentence&& sentence) {
-            const auto found = wanted.find(hash_id(sentence.analysis.id));
-            if (found == wanted.end()) return;
-            sentence.order = found->second;  // pass 1's order and score, so that ranks agree
-            refill.push_back(Selected{ranking[found->second].score, std::move(sentence)});
-          },
-          [](const PoolItem&) {}, cache.get());
-      if (refill.size() != batch) {
-        spdlog::warn("refill pass found {} of {} candidates: the pool changed since the first pass",
-                     refill.size(), batch);
-      }
-      std::sort(refill.begin(), refill.end(), [](const Selected& a, const Selected& b) {
-        return TopKSelector::ranks_before(a.score, a.sentence.order, b.score, b.sentence.order);
-      });
-      for (Selected& candidate : refill) {
-        if (suppressor.full()) break;
-        suppressor.offer(std::move(candidate));
-      }
-      consumed += batch;
-      ++summary.refill_passes;
-      refill_seconds += seconds_since(refill_started);
-    }
-    for (const Suppression& suppression : suppressor.suppressed()) dropped.suppressed(suppression);
-    summary.near_duplicates = suppressor.suppressed().size();
-    selected = suppressor.take();
+    NearDuplicateBatch batch = select_without_near_duplicates(
+        top.take(), ranking, k, factor, config.dedupe.near, rescore);
+    for (const Suppression& suppression : batch.suppressed) dropped.suppressed(suppression);
+    summary.near_duplicates = batch.suppressed.size();
+    summary.refill_passes = batch.refill_passes;
+    refill_seconds = batch.refill_seconds;
+    selected = std::move(batch.selected);
   }
   timings["deduplication"] = seconds_since(phase) - refill_seconds;
   timings["refill"] = refill_seconds;

@@ -1,0 +1,71 @@
+#include "alsel/near_duplicate_refill.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+
+namespace alsel {
+
+NearDuplicateBatch select_without_near_duplicates(std::vector<Selected> candidates,
+                                                  const std::vector<RankEntry>& ranking, size_t k,
+                                                  size_t candidate_factor,
+                                                  const NearDuplicateConfig& near,
+                                                  const RescoreFunction& rescore) {
+  NearDuplicateBatch batch;
+  NearDuplicateSuppressor suppressor(k, near);
+  size_t consumed = candidates.size();  // ranking positions offered so far
+  for (Selected& candidate : candidates) {
+    if (suppressor.full()) break;
+    suppressor.offer(std::move(candidate));
+  }
+  std::vector<uint32_t> order;   // pool orders, best first; built on the first refill
+  size_t last_fetch = consumed;  // candidates fetched by the previous pass
+  while (!suppressor.full() && consumed < ranking.size()) {
+    if (!rescore) {
+      spdlog::warn(
+          "{} near duplicates suppressed and the pool (stdin) cannot be read again: {} of {} "
+          "selected; raise --candidate-factor (now {})",
+          suppressor.suppressed().size(), suppressor.accepted(), k, candidate_factor);
+      batch.short_of_candidates = true;
+      break;
+    }
+    const auto started = std::chrono::steady_clock::now();
+    if (order.empty()) {
+      order.resize(ranking.size());
+      std::iota(order.begin(), order.end(), 0u);
+      std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+        return TopKSelector::ranks_before(ranking[a].score, a, ranking[b].score, b);
+      });
+    }
+    // At least twice the previous fetch: passes stay logarithmic in the pool even when nearly
+    // every candidate is a near duplicate.
+    last_fetch = std::max((k - suppressor.accepted()) * candidate_factor, 2 * last_fetch);
+    const size_t fetch = std::min(last_fetch, ranking.size() - consumed);
+    std::unordered_map<uint64_t, uint32_t> wanted;  // id hash -> pool order
+    for (size_t i = consumed; i < consumed + fetch; ++i) wanted.emplace(ranking[order[i]].id_hash, order[i]);
+    spdlog::info("refill pass {}: {} near duplicates suppressed, scoring the next {} candidates again",
+                 batch.refill_passes + 1, suppressor.suppressed().size(), fetch);
+    std::vector<Selected> refill = rescore(wanted);
+    if (refill.size() != fetch) {
+      spdlog::warn("refill pass found {} of {} candidates: the pool changed since the first pass",
+                   refill.size(), fetch);
+    }
+    std::sort(refill.begin(), refill.end(), [](const Selected& a, const Selected& b) {
+      return TopKSelector::ranks_before(a.score, a.sentence.order, b.score, b.sentence.order);
+    });
+    for (Selected& candidate : refill) {
+      if (suppressor.full()) break;
+      suppressor.offer(std::move(candidate));
+    }
+    consumed += fetch;
+    ++batch.refill_passes;
+    batch.refill_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  }
+  batch.suppressed = suppressor.suppressed();
+  batch.selected = suppressor.take();
+  return batch;
+}
+
+}  // namespace alsel
