@@ -42,6 +42,10 @@ ALSEL_TEST_BINARY="$root/build/alsel" ALSEL_TINY_DIR="$root/build/tiny" \
 seeds=build-sanitize/fuzz-seeds
 rm -rf "$seeds" && mkdir -p "$seeds"
 cp -r fuzz/corpus/. "$seeds/"
+for target in fuzz_pool_reader fuzz_tokenizer fuzz_labeled_readers fuzz_exclude_file \
+              fuzz_cache_row fuzz_shard_candidates; do
+  mkdir -p "$seeds/$target"  # git keeps no empty directory: the generated seeds' ones may be missing
+done
 tiny=build/tiny
 [ -f "$tiny/tiny-crf.pt" ] || /usr/bin/python3 scripts/make_tiny_model.py --out "$tiny" >/dev/null
 work=$(mktemp -d)

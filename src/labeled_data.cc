@@ -55,12 +55,6 @@ std::pair<std::string_view, std::string_view> token_and_tag(std::string_view lin
 }
 
 
-void sort_spans(std::vector<GoldSpan>& spans) {
-  std::stable_sort(spans.begin(), spans.end(), [](const GoldSpan& a, const GoldSpan& b) {
-    return std::tie(a.start, a.end) < std::tie(b.start, b.end);
-  });
-}
-
 }  // namespace
 
 LabeledFormat detect_labeled_format(const std::string& path) {
@@ -149,7 +143,7 @@ bool LabeledReader::next_bio(LabeledSentence& out) {
   for (const TagSpan& span : tag_spans) {
     out.spans.push_back({token_start[span.begin], token_end[span.end - 1], span.label});
   }
-  sort_spans(out.spans);
+  sort_gold_spans(out.spans);
   out.id = path_ + ":" + std::to_string(out.line);
   return true;
 }
@@ -233,7 +227,7 @@ bool LabeledReader::next_doccano(LabeledSentence& out) {
     }
     out.spans.push_back({static_cast<int>(start), static_cast<int>(end), std::move(label)});
   }
-  sort_spans(out.spans);
+  sort_gold_spans(out.spans);
   return true;
 }
 
@@ -277,6 +271,12 @@ std::unordered_set<std::string> known_entity_texts(const std::vector<std::string
     while (reader.next(sentence)) add_known_entities(sentence, known);
   }
   return known;
+}
+
+void sort_gold_spans(std::vector<GoldSpan>& spans) {
+  std::stable_sort(spans.begin(), spans.end(), [](const GoldSpan& a, const GoldSpan& b) {
+    return std::tie(a.start, a.end) < std::tie(b.start, b.end);
+  });
 }
 
 }  // namespace alsel

@@ -82,6 +82,9 @@ class LabeledReader {
   std::string line_;        // reused line buffer
 };
 
+// Spans in text order: by start, then end; equal spans keep their order (every reader's output).
+void sort_gold_spans(std::vector<GoldSpan>& spans);
+
 // All sentences of `path` (see LabeledReader).
 std::vector<LabeledSentence> read_labeled_file(const std::string& path,
                                                LabeledFormat format = LabeledFormat::kAuto);
