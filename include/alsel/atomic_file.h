@@ -87,7 +87,7 @@ class AtomicOutputFile {
   const OutputTarget& target() const { return target_; }
   // Empty for stdout, descriptors and devices.
   const std::string& temp_path() const { return temp_path_; }
-  // The file that holds the content once finished: the temp file, else empty.
+  // finish() succeeded: the content is on disk (in temp_path() for a regular file).
   bool finished() const { return finished_; }
   bool committed() const { return committed_; }
 

@@ -66,7 +66,7 @@ constexpr int64_t kMaxSequenceLength = 1 << 20;
 // The line of a libtorch exception that says what failed: the first line, except for errors
 // raised inside TorchScript code, whose message is the last line of the interpreter's traceback
 // ("builtins.RuntimeError: ...").
-std::string first_line(const std::string& text) {
+std::string libtorch_message(const std::string& text) {
   std::string line = text.substr(0, text.find('\n'));
   if (line.find("failed in the TorchScript interpreter") != std::string::npos) {
     size_t end = text.find_last_not_of(" \n\r\t");
@@ -97,9 +97,8 @@ class TorchScriptModel : public NerModel {
     try {
       module_ = torch::jit::load(options.path, device_, extra);
     } catch (const std::exception& e) {
-      std::string what = e.what();
       throw ModelError("'" + options.path + "' is not a loadable TorchScript archive: " +
-                       what.substr(0, what.find('\n')));
+                       libtorch_message(e.what()));
     }
     module_.eval();
     if (device_.is_cpu()) module_.to(torch::kFloat);  // half-precision archives run in float32 here
@@ -159,7 +158,7 @@ class TorchScriptModel : public NerModel {
     } catch (const ModelError&) {
       throw;
     } catch (const std::exception& e) {
-      throw ModelError("model '" + path_ + "': " + first_line(e.what()));
+      throw ModelError("model '" + path_ + "': " + libtorch_message(e.what()));
     }
     if (result.size(0) != out.batch || result.size(1) != out.length) {
       throw ModelError("forward returned emissions of shape " + shape_of(result) + " for input (" +
@@ -168,7 +167,7 @@ class TorchScriptModel : public NerModel {
     try {
       out.data = tensor_values(result);
     } catch (const std::exception& e) {
-      throw ModelError("model '" + path_ + "': cannot read its emissions: " + first_line(e.what()));
+      throw ModelError("model '" + path_ + "': cannot read its emissions: " + libtorch_message(e.what()));
     }
     return out;
   }
@@ -291,7 +290,7 @@ class TorchScriptModel : public NerModel {
       // A TorchScript exception carries the whole interpreter traceback; its first line says
       // what failed. The batch's shape says where.
       throw ModelError("model '" + path_ + "' failed in forward on a batch of shape " +
-                       shape_of(ids) + ": " + first_line(e.what()));
+                       shape_of(ids) + ": " + libtorch_message(e.what()));
     }
     if (!output.isTensor()) {
       throw ModelError("forward must return a Tensor of emissions, got " + output.tagKind());
@@ -316,9 +315,8 @@ class TorchScriptModel : public NerModel {
     } catch (const ModelError& e) {
       throw ModelError("model '" + path + "' breaks the model contract: " + e.what());
     } catch (const std::exception& e) {
-      std::string what = e.what();
       throw ModelError("model '" + path + "' failed on a test input (forward(input_ids int64[1,2], "
-                       "attention_mask int64[1,2])): " + what.substr(0, what.find('\n')));
+                       "attention_mask int64[1,2])): " + libtorch_message(e.what()));
     }
   }
 
