@@ -1,5 +1,5 @@
-// Labeled data readers (BIO/CoNLL, doccano JSONL in code points and UTF-16, Label Studio JSON in
-// both units): any bytes give sentences whose spans lie inside their text, or an InputError.
+// Labeled data readers (BIO/CoNLL, doccano and Prodigy JSONL, Label Studio JSON, in every offset
+// unit): any bytes give sentences whose spans lie inside their text, or an InputError.
 #include "alsel/annotation_exports.h"
 #include "alsel/errors.h"
 #include "alsel/labeled_data.h"
@@ -23,24 +23,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string& path = file.write(data + 1, size - 1);
   try {
-    switch (data[0] % 5) {
-      case 0:
-      case 1: {
-        alsel::LabeledReader reader(path, data[0] % 5 == 0 ? alsel::LabeledFormat::kBio
-                                                           : alsel::LabeledFormat::kDoccano);
-        alsel::LabeledSentence sentence;
-        while (reader.next(sentence)) check(sentence);
-        break;
-      }
-      case 2:
-        for (const auto& sentence : alsel::read_doccano_utf16(path)) check(sentence);
-        break;
-      default: {
-        size_t skipped = 0;
-        const auto unit = data[0] % 5 == 3 ? alsel::OffsetUnit::kCodePoint : alsel::OffsetUnit::kUtf16;
-        for (const auto& sentence : alsel::read_label_studio(path, unit, skipped)) check(sentence);
-      }
-    }
+    // The first byte picks the reader and the unit: every format in every unit.
+    static const alsel::LabeledFormat formats[] = {
+        alsel::LabeledFormat::kBio, alsel::LabeledFormat::kDoccano, alsel::LabeledFormat::kProdigy,
+        alsel::LabeledFormat::kLabelStudio, alsel::LabeledFormat::kAuto};
+    static const alsel::OffsetUnit units[] = {alsel::OffsetUnit::kCodePoint, alsel::OffsetUnit::kUtf16,
+                                              alsel::OffsetUnit::kGrapheme};
+    alsel::LabeledReader reader(path, formats[data[0] % 5], units[(data[0] / 5) % 3]);
+    alsel::LabeledSentence sentence;
+    while (reader.next(sentence)) check(sentence);
   } catch (const alsel::Error&) {
   }
   return 0;

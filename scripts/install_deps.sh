@@ -9,9 +9,10 @@ packages=(
   libopenblas0-pthread
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  libsqlite3-dev
+  libsqlite3-dev libicu-dev
   clang libclang-rt-14-dev
   python3-torch python3-numpy python3-matplotlib python3-jieba python3-pytest
+  nodejs chromium fonts-wqy-zenhei
 )
 
 missing=()

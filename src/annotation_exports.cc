@@ -26,11 +26,12 @@ std::string id_of(const json& value) {
   return {};
 }
 
-// A span given in `unit` offsets, checked against the text and converted to code points. When
-// the tool also gave the span's text, a mismatch is an error that suggests the other unit.
-GoldSpan convert_span(const OffsetConverter& offsets, const std::string& text, int64_t start,
-                      int64_t end, const std::string& label, const json* expected_text,
-                      const std::string& where) {
+}  // namespace
+
+GoldSpan gold_span_from_offsets(const OffsetConverter& offsets, const std::string& text,
+                                int64_t start, int64_t end, const std::string& label,
+                                const std::string* expected_text, const std::string& where) {
+  const char* other = offsets.unit() == OffsetUnit::kCodePoint ? "utf16" : "codepoint";
   if (start < 0 || end > offsets.length() || start >= end) {
     throw InputError(where + ": span [" + std::to_string(start) + ", " + std::to_string(end) +
                      ") '" + label + "' is out of range or empty for a text of " +
@@ -42,89 +43,21 @@ GoldSpan convert_span(const OffsetConverter& offsets, const std::string& text, i
     span = GoldSpan{offsets.to_code_points(static_cast<int>(start)),
                     offsets.to_code_points(static_cast<int>(end)), label};
   } catch (const std::exception& error) {
-    throw InputError(where + ": " + error.what() +
-                     " (are the offsets code points? try --offset-unit codepoint)");
+    throw InputError(where + ": " + error.what() + " (offsets in another unit? this file is read in " +
+                     offset_unit_name(offsets.unit()) + " units; try --offset-unit " + other +
+                     ", or --labeled-offset-unit for --labeled)");
   }
-  if (expected_text != nullptr && expected_text->is_string()) {
+  if (expected_text != nullptr) {
     const std::vector<size_t> bytes = code_point_byte_offsets(text);
     const std::string got = text.substr(bytes[span.start], bytes[span.end] - bytes[span.start]);
-    if (got != expected_text->get<std::string>()) {
+    if (got != *expected_text) {
       throw InputError(where + ": span [" + std::to_string(start) + ", " + std::to_string(end) +
-                       ") is '" + got + "' in the text but the file says '" +
-                       expected_text->get<std::string>() +
-                       "': offsets in another unit? try --offset-unit " +
-                       (offsets.unit() == OffsetUnit::kUtf16 ? "codepoint" : "utf16"));
+                       ") is '" + got + "' in the text but the file says '" + *expected_text +
+                       "': offsets in another unit? (read in " + offset_unit_name(offsets.unit()) +
+                       " units; try --offset-unit " + other + ")");
     }
   }
   return span;
-}
-
-}  // namespace
-
-std::vector<LabeledSentence> read_doccano_utf16(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw InputError("cannot open '" + path + "': " + std::strerror(errno));
-  std::vector<LabeledSentence> sentences;
-  std::string line;
-  size_t number = 0;
-  while (std::getline(file, line)) {
-    ++number;
-    if (number == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = path + ":" + std::to_string(number);
-    try {
-      json object;
-      try {
-        object = parse_input_json(line);
-      } catch (const json::exception& error) {
-        throw InputError(where + ": invalid JSON: " + excerpt_utf8(error.what(), 300));
-      }
-      if (!object.is_object() || !object.contains("text") || !object["text"].is_string()) {
-        throw InputError(where + ": expected an object with a string \"text\"");
-      }
-      LabeledSentence sentence;
-      sentence.text = object["text"].get<std::string>();
-      sentence.file = path;
-      sentence.line = number;
-      sentence.id = object.contains("id") ? id_of(object["id"]) : "";
-      if (sentence.id.empty()) sentence.id = where;
-      if (!is_valid_utf8(sentence.text)) throw InputError(where + ": invalid UTF-8 in the text");
-      const OffsetConverter offsets(sentence.text, OffsetUnit::kUtf16);
-      const json* labels = object.contains("label")    ? &object["label"]
-                           : object.contains("labels") ? &object["labels"]
-                                                       : nullptr;
-      if (labels != nullptr) {
-        for (const json& span : *labels) {
-          if (!span.is_array() || span.size() != 3 || !span[0].is_number_integer() ||
-              !span[1].is_number_integer() || !span[2].is_string()) {
-            throw InputError(where + ": span " + excerpt_utf8(dump_json(span), 200) +
-                             " is not [start, end, \"TAG\"]");
-          }
-          sentence.spans.push_back(convert_span(offsets, sentence.text, span[0].get<int64_t>(),
-                                                span[1].get<int64_t>(), span[2].get<std::string>(),
-                                                nullptr, where));
-        }
-      }
-      if (object.contains("entities")) {
-        for (const json& entity : object["entities"]) {
-          if (!entity.is_object() || !entity.contains("start_offset") ||
-              !entity.contains("end_offset") || !entity.contains("label")) {
-            throw InputError(where + ": entity " + excerpt_utf8(dump_json(entity), 200) +
-                             " lacks start_offset, end_offset or label");
-          }
-          sentence.spans.push_back(
-              convert_span(offsets, sentence.text, entity["start_offset"].get<int64_t>(),
-                           entity["end_offset"].get<int64_t>(), entity["label"].get<std::string>(),
-                           nullptr, where));
-        }
-      }
-      sort_gold_spans(sentence.spans);
-      sentences.push_back(std::move(sentence));
-    } catch (const json::exception& error) {  // a field of the wrong type
-      throw InputError(where + ": " + excerpt_utf8(error.what(), 300));
-    }
-  }
-  return sentences;
 }
 
 std::vector<LabeledSentence> read_label_studio(const std::string& path, OffsetUnit unit,
@@ -184,10 +117,11 @@ std::vector<LabeledSentence> read_label_studio(const std::string& path, OffsetUn
           throw InputError(where + ": region " + excerpt_utf8(dump_json(region), 200) +
                            " lacks start, end or labels");
         }
-        const json* expected = value.contains("text") ? &value["text"] : nullptr;
-        sentence.spans.push_back(convert_span(
+        const std::string expected =
+            value.contains("text") && value["text"].is_string() ? value["text"].get<std::string>() : "";
+        sentence.spans.push_back(gold_span_from_offsets(
             offsets, sentence.text, value["start"].get<int64_t>(), value["end"].get<int64_t>(),
-            value["labels"][0].get<std::string>(), expected, where));
+            value["labels"][0].get<std::string>(), expected.empty() ? nullptr : &expected, where));
       }
       sort_gold_spans(sentence.spans);
       sentences.push_back(std::move(sentence));

@@ -95,8 +95,8 @@ ExclusionReason ExclusionSet::find(std::string_view id, uint64_t text_hash) cons
   return ExclusionReason::kNone;
 }
 
-size_t ExclusionSet::add_labeled_file(const std::string& path) {
-  LabeledReader reader(path);
+size_t ExclusionSet::add_labeled_file(const std::string& path, std::optional<OffsetUnit> unit) {
+  LabeledReader reader(path, LabeledFormat::kAuto, unit);
   LabeledSentence sentence;
   size_t count = 0;
   while (reader.next(sentence)) {

@@ -8,8 +8,10 @@
 #include <tuple>
 #include <utility>
 
+#include "alsel/annotation_exports.h"
 #include "alsel/entities.h"
 #include "alsel/errors.h"
+#include "alsel/tool_offsets.h"
 #include "alsel/utf8.h"
 #include "json_errors.h"
 
@@ -57,8 +59,31 @@ std::pair<std::string_view, std::string_view> token_and_tag(std::string_view lin
 
 }  // namespace
 
+LabeledFormat parse_labeled_format(std::string_view name) {
+  for (LabeledFormat format : {LabeledFormat::kAuto, LabeledFormat::kBio, LabeledFormat::kDoccano,
+                               LabeledFormat::kProdigy, LabeledFormat::kLabelStudio}) {
+    if (name == labeled_format_name(format)) return format;
+  }
+  throw UsageError("unknown labeled-data format '" + std::string(name) +
+                   "' (valid: auto, bio, doccano, prodigy, label-studio)");
+}
+
+const char* labeled_format_name(LabeledFormat format) {
+  switch (format) {
+    case LabeledFormat::kBio:
+      return "bio";
+    case LabeledFormat::kDoccano:
+      return "doccano";
+    case LabeledFormat::kProdigy:
+      return "prodigy";
+    case LabeledFormat::kLabelStudio:
+      return "label-studio";
+    default:
+      return "auto";
+  }
+}
+
 LabeledFormat detect_labeled_format(const std::string& path) {
-  if (ends_with(path, ".jsonl") || ends_with(path, ".json")) return LabeledFormat::kDoccano;
   std::ifstream file(path, std::ios::binary);
   if (!file) throw InputError("cannot open labeled file '" + path + "': " + std::strerror(errno));
   std::string line;
@@ -66,15 +91,35 @@ LabeledFormat detect_labeled_format(const std::string& path) {
     if (first && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
     const std::string_view content = trim(line);
     if (content.empty() || content == "\r") continue;
-    return content.front() == '{' ? LabeledFormat::kDoccano : LabeledFormat::kBio;
+    if (content.front() == '[') return LabeledFormat::kLabelStudio;
+    if (content.front() != '{') {
+      // A .jsonl / .json name that does not start like JSON is reported by the doccano reader.
+      return ends_with(path, ".jsonl") || ends_with(path, ".json") ? LabeledFormat::kDoccano
+                                                                   : LabeledFormat::kBio;
+    }
+    // A Prodigy task carries "spans"; doccano's carry "label" or "entities". A line that is not
+    // JSON is left to the doccano reader, which reports it with its line number.
+    try {
+      const json object = parse_input_json(line);
+      if (object.is_object() && object.contains("spans")) return LabeledFormat::kProdigy;
+    } catch (const json::exception&) {
+    }
+    return LabeledFormat::kDoccano;
   }
   return LabeledFormat::kBio;  // empty file: no sentences either way
 }
 
-LabeledReader::LabeledReader(const std::string& path, LabeledFormat format)
-    : path_(path),
-      format_(format == LabeledFormat::kAuto ? detect_labeled_format(path) : format),
-      file_(path, std::ios::binary) {
+LabeledReader::LabeledReader(const std::string& path, LabeledFormat format,
+                             std::optional<OffsetUnit> unit)
+    : path_(path), format_(format == LabeledFormat::kAuto ? detect_labeled_format(path) : format) {
+  if (format_ != LabeledFormat::kBio) {
+    unit_ = unit ? *unit : tool_offset_unit(labeled_format_name(format_));
+  }
+  if (format_ == LabeledFormat::kLabelStudio) {
+    tasks_ = read_label_studio(path, unit_, skipped_);
+    return;
+  }
+  file_.open(path, std::ios::binary);
   if (!file_) throw InputError("cannot open labeled file '" + path + "': " + std::strerror(errno));
 }
 
@@ -96,7 +141,12 @@ bool LabeledReader::read_line(std::string& line) {
 bool LabeledReader::next(LabeledSentence& out) {
   out = LabeledSentence();
   out.file = path_;
-  return format_ == LabeledFormat::kDoccano ? next_doccano(out) : next_bio(out);
+  if (format_ == LabeledFormat::kLabelStudio) {
+    if (next_task_ >= tasks_.size()) return false;
+    out = std::move(tasks_[next_task_++]);
+    return true;
+  }
+  return format_ == LabeledFormat::kBio ? next_bio(out) : next_json_line(out);
 }
 
 bool LabeledReader::next_bio(LabeledSentence& out) {
@@ -148,30 +198,39 @@ bool LabeledReader::next_bio(LabeledSentence& out) {
   return true;
 }
 
-bool LabeledReader::next_doccano(LabeledSentence& out) {
-  do {
-    if (!read_line(line_)) return false;
-  } while (is_blank(line_));
-  out.line = line_number_;
-
+bool LabeledReader::next_json_line(LabeledSentence& out) {
   json object;
-  try {
-    object = parse_input_json(line_);
-  } catch (const json::parse_error& error) {
-    fail(out.line, "invalid JSON: " + short_parse_message(error));
+  for (;;) {
+    do {
+      if (!read_line(line_)) return false;
+    } while (is_blank(line_));
+    out.line = line_number_;
+    try {
+      object = parse_input_json(line_);
+    } catch (const json::parse_error& error) {
+      fail(out.line, "invalid JSON: " + short_parse_message(error));
+    }
+    if (!object.is_object())
+      fail(out.line, std::string("not a JSON object (got ") + object.type_name() + ")");
+    if (format_ != LabeledFormat::kProdigy) break;
+    const auto answer = object.find("answer");
+    if (answer == object.end() || !answer->is_string() || answer->get<std::string>() == "accept") break;
+    ++skipped_;  // rejected or ignored in Prodigy: not gold
   }
-  if (!object.is_object())
-    fail(out.line, std::string("not a JSON object (got ") + object.type_name() + ")");
 
   const auto text = object.find("text");
   if (text == object.end() || !text->is_string()) fail(out.line, "missing or non-string \"text\"");
   out.text = text->get<std::string>();
-  const auto id = object.find("id");
-  if (id != object.end() && id->is_string()) {
+  const json* id = object.contains("id") ? &object["id"] : nullptr;
+  if (format_ == LabeledFormat::kProdigy) {
+    const auto meta = object.find("meta");
+    if (meta != object.end() && meta->is_object() && meta->contains("id")) id = &(*meta)["id"];
+  }
+  if (id != nullptr && id->is_string()) {
     out.id = id->get<std::string>();
-  } else if (id != object.end() && id->is_number_integer()) {
+  } else if (id != nullptr && id->is_number_integer()) {
     out.id = id->dump();
-  } else if (id != object.end() && !id->is_null()) {
+  } else if (id != nullptr && !id->is_null()) {
     fail(out.line, std::string("id must be a string or an integer (got ") + id->type_name() + ")");
   }
   if (out.id.empty()) out.id = path_ + ":" + std::to_string(out.line);
@@ -186,30 +245,53 @@ bool LabeledReader::next_doccano(LabeledSentence& out) {
     }
     return value.get<std::string>();
   };
-  std::vector<std::tuple<int64_t, int64_t, std::string>> raw_spans;
-  auto labels = object.find("label");
-  if (labels == object.end()) labels = object.find("labels");
-  if (labels != object.end()) {
-    if (!labels->is_array()) fail(out.line, "\"label\" is not an array of [start, end, \"TAG\"]");
-    for (const json& span : *labels) {
-      if (!span.is_array() || span.size() != 3) {
-        fail(out.line, "span " + span.dump() + " is not [start, end, \"TAG\"]");
+  struct RawSpan {
+    int64_t start, end;
+    std::string label;
+    std::optional<std::string> text;  // the span's text as the tool wrote it (Prodigy)
+  };
+  std::vector<RawSpan> raw_spans;
+  if (format_ == LabeledFormat::kProdigy) {
+    const auto spans = object.find("spans");
+    if (spans != object.end() && !spans->is_null()) {
+      if (!spans->is_array()) fail(out.line, "\"spans\" is not an array");
+      for (const json& span : *spans) {
+        if (!span.is_object() || !span.contains("start") || !span.contains("end") ||
+            !span.contains("label")) {
+          fail(out.line, "span " + excerpt_utf8(span.dump(), 200) + " lacks start, end or label");
+        }
+        RawSpan raw{read_offset(span["start"], "span start"), read_offset(span["end"], "span end"),
+                    read_label(span["label"]), std::nullopt};
+        if (span.contains("text") && span["text"].is_string()) raw.text = span["text"].get<std::string>();
+        raw_spans.push_back(std::move(raw));
       }
-      raw_spans.emplace_back(read_offset(span[0], "span start"), read_offset(span[1], "span end"),
-                             read_label(span[2]));
     }
-  }
-  const auto entities = object.find("entities");
-  if (entities != object.end()) {
-    if (!entities->is_array()) fail(out.line, "\"entities\" is not an array");
-    for (const json& entity : *entities) {
-      if (!entity.is_object() || !entity.contains("start_offset") ||
-          !entity.contains("end_offset") || !entity.contains("label")) {
-        fail(out.line, "entity " + entity.dump() + " lacks start_offset, end_offset or label");
+  } else {
+    auto labels = object.find("label");
+    if (labels == object.end()) labels = object.find("labels");
+    if (labels != object.end()) {
+      if (!labels->is_array()) fail(out.line, "\"label\" is not an array of [start, end, \"TAG\"]");
+      for (const json& span : *labels) {
+        if (!span.is_array() || span.size() != 3) {
+          fail(out.line, "span " + excerpt_utf8(span.dump(), 200) + " is not [start, end, \"TAG\"]");
+        }
+        raw_spans.push_back({read_offset(span[0], "span start"), read_offset(span[1], "span end"),
+                             read_label(span[2]), std::nullopt});
       }
-      raw_spans.emplace_back(read_offset(entity["start_offset"], "start_offset"),
+    }
+    const auto entities = object.find("entities");
+    if (entities != object.end()) {
+      if (!entities->is_array()) fail(out.line, "\"entities\" is not an array");
+      for (const json& entity : *entities) {
+        if (!entity.is_object() || !entity.contains("start_offset") ||
+            !entity.contains("end_offset") || !entity.contains("label")) {
+          fail(out.line, "entity " + excerpt_utf8(entity.dump(), 200) +
+                             " lacks start_offset, end_offset or label");
+        }
+        raw_spans.push_back({read_offset(entity["start_offset"], "start_offset"),
                              read_offset(entity["end_offset"], "end_offset"),
-                             read_label(entity["label"]));
+                             read_label(entity["label"]), std::nullopt});
+      }
     }
   }
 
@@ -217,22 +299,20 @@ bool LabeledReader::next_doccano(LabeledSentence& out) {
     const size_t invalid = find_invalid_utf8(out.text);
     if (invalid != out.text.size())
       fail(out.line, "invalid UTF-8 at byte " + std::to_string(invalid) + " of text");
-  }
-  const int64_t length = static_cast<int64_t>(count_code_points(out.text));
-  for (auto& [start, end, label] : raw_spans) {
-    if (start < 0 || end > length || start >= end) {
-      fail(out.line, "span [" + std::to_string(start) + ", " + std::to_string(end) + ") '" + label +
-                         "' is out of range or empty for a text of " + std::to_string(length) +
-                         " code points");
+    const OffsetConverter offsets(out.text, unit_);
+    const std::string where = path_ + ":" + std::to_string(out.line);
+    for (const RawSpan& raw : raw_spans) {
+      out.spans.push_back(gold_span_from_offsets(offsets, out.text, raw.start, raw.end, raw.label,
+                                                 raw.text ? &*raw.text : nullptr, where));
     }
-    out.spans.push_back({static_cast<int>(start), static_cast<int>(end), std::move(label)});
   }
   sort_gold_spans(out.spans);
   return true;
 }
 
-std::vector<LabeledSentence> read_labeled_file(const std::string& path, LabeledFormat format) {
-  LabeledReader reader(path, format);
+std::vector<LabeledSentence> read_labeled_file(const std::string& path, LabeledFormat format,
+                                               std::optional<OffsetUnit> unit) {
+  LabeledReader reader(path, format, unit);
   std::vector<LabeledSentence> sentences;
   LabeledSentence sentence;
   while (reader.next(sentence)) sentences.push_back(std::move(sentence));
@@ -263,11 +343,12 @@ void add_known_entities(const LabeledSentence& sentence, std::unordered_set<std:
 }
 
 std::unordered_set<std::string> known_entity_texts(const std::vector<std::string>& paths,
-                                                   LabeledFormat format) {
+                                                   LabeledFormat format,
+                                                   std::optional<OffsetUnit> unit) {
   std::unordered_set<std::string> known;
   LabeledSentence sentence;
   for (const std::string& path : paths) {
-    LabeledReader reader(path, format);
+    LabeledReader reader(path, format, unit);
     while (reader.next(sentence)) add_known_entities(sentence, known);
   }
   return known;

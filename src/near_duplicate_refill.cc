@@ -11,10 +11,10 @@ namespace alsel {
 NearDuplicateBatch select_without_near_duplicates(std::vector<Selected> candidates,
                                                   const std::vector<RankEntry>& ranking, size_t k,
                                                   size_t candidate_factor,
-                                                  const NearDuplicateConfig& near,
+                                                  const BatchRules& rules,
                                                   const RescoreFunction& rescore) {
   NearDuplicateBatch batch;
-  NearDuplicateSuppressor suppressor(k, near);
+  NearDuplicateSuppressor suppressor(k, rules);
   size_t consumed = candidates.size();  // ranking positions offered so far
   for (Selected& candidate : candidates) {
     if (suppressor.full()) break;
@@ -25,7 +25,7 @@ NearDuplicateBatch select_without_near_duplicates(std::vector<Selected> candidat
   while (!suppressor.full() && consumed < ranking.size()) {
     if (!rescore) {
       spdlog::warn(
-          "{} near duplicates suppressed and the pool (stdin) cannot be read again: {} of {} "
+          "{} candidates suppressed and the pool (stdin) cannot be read again: {} of {} "
           "selected; raise --candidate-factor (now {})",
           suppressor.suppressed().size(), suppressor.accepted(), k, candidate_factor);
       batch.short_of_candidates = true;
@@ -40,12 +40,12 @@ NearDuplicateBatch select_without_near_duplicates(std::vector<Selected> candidat
       });
     }
     // At least twice the previous fetch: passes stay logarithmic in the pool even when nearly
-    // every candidate is a near duplicate.
+    // every candidate is suppressed.
     last_fetch = std::max((k - suppressor.accepted()) * candidate_factor, 2 * last_fetch);
     const size_t fetch = std::min(last_fetch, ranking.size() - consumed);
     std::unordered_map<uint64_t, uint32_t> wanted;  // id hash -> pool order
     for (size_t i = consumed; i < consumed + fetch; ++i) wanted.emplace(ranking[order[i]].id_hash, order[i]);
-    spdlog::info("refill pass {}: {} near duplicates suppressed, scoring the next {} candidates again",
+    spdlog::info("refill pass {}: {} candidates suppressed, scoring the next {} candidates again",
                  batch.refill_passes + 1, suppressor.suppressed().size(), fetch);
     std::vector<Selected> refill = rescore(wanted);
     if (refill.size() != fetch) {

@@ -3,21 +3,42 @@
 namespace alsel {
 
 NearDuplicateSuppressor::NearDuplicateSuppressor(size_t k, NearDuplicateConfig config)
-    : k_(k), index_(config) {}
+    : NearDuplicateSuppressor(k, BatchRules{true, config, 0}) {}
+
+NearDuplicateSuppressor::NearDuplicateSuppressor(size_t k, BatchRules rules)
+    : k_(k), rules_(rules), cap_(rules.max_per_entity), index_(rules.near_config) {}
 
 bool NearDuplicateSuppressor::offer(Selected&& candidate) {
   if (full()) return false;
-  MinHashSignature signature = index_.signature(candidate.sentence.text);
-  const NearDuplicateIndex::Match match = index_.find(signature);
-  if (match.found) {
-    const ScoredSentence& sentence = candidate.sentence;
-    suppressed_.push_back(Suppression{sentence.analysis.id, accepted_ids_[match.index],
-                                      match.similarity, candidate.score, sentence.file,
-                                      sentence.line});
-    return false;
+  const ScoredSentence& sentence = candidate.sentence;
+  if (cap_.enabled()) {
+    if (candidate.owner.empty()) candidate.owner = uncertainty_owner(sentence);
+    if (!cap_.admits(candidate.owner)) {
+      Suppression suppression{sentence.analysis.id, "entity-cap", first_of_owner_[candidate.owner],
+                              candidate.owner, 0, candidate.score, sentence.file, sentence.line};
+      suppressed_.push_back(std::move(suppression));
+      return false;
+    }
   }
-  index_.add(std::move(signature));
-  accepted_ids_.push_back(candidate.sentence.analysis.id);
+  MinHashSignature signature;
+  if (rules_.near) {
+    signature = index_.signature(sentence.text);
+    const NearDuplicateIndex::Match match = index_.find(signature);
+    if (match.found) {
+      suppressed_.push_back(Suppression{sentence.analysis.id, "near-duplicate",
+                                        accepted_ids_[match.index], "", match.similarity,
+                                        candidate.score, sentence.file, sentence.line});
+      return false;
+    }
+  }
+  if (cap_.enabled()) {
+    cap_.accept(candidate.owner);
+    first_of_owner_.emplace(candidate.owner, sentence.analysis.id);
+  }
+  if (rules_.near) {
+    index_.add(std::move(signature));
+    accepted_ids_.push_back(sentence.analysis.id);
+  }
   accepted_.push_back(std::move(candidate));
   return true;
 }

@@ -16,6 +16,7 @@
 
 #include "alsel/crf.h"
 #include "alsel/entities.h"
+#include "alsel/entity_constraint.h"
 #include "alsel/errors.h"
 #include "alsel/id_set.h"
 #include "alsel/score_cache.h"
@@ -240,6 +241,7 @@ void Annotator::infer_batch(PreparedChunk& chunk, size_t batch_index, PipelineCo
 std::vector<ScoredSentence> Annotator::score(PreparedChunk& chunk, double trim_threshold) const {
   const ModelMetadata& meta = model_.metadata();
   const int num_labels = static_cast<int>(meta.labels.size());
+  const int outside = outside_label_index(meta.labels);
   std::vector<ScoredSentence> results;
   results.reserve(chunk.items.size());
   uint64_t next_order = chunk.first_order;
@@ -271,6 +273,9 @@ std::vector<ScoredSentence> Annotator::score(PreparedChunk& chunk, double trim_t
     analysis.id = item.id;
     analysis.num_words = static_cast<int>(sentence.encoding.word_first_token.size());
     analysis.num_labels = num_labels;
+    // Symbols and unknown non-letters are O (entity_constraint.h), in decoding and measures.
+    forbid_entity_labels(never_entity_words(sentence.text, sentence.encoding, tokenizer_.vocab().unk_id),
+                         outside, num_labels, sentence.word_emissions);
     const float* emissions = sentence.word_emissions.data();
     if (model_.crf() != nullptr) {
       analysis.best_path = viterbi_decode(emissions, analysis.num_words, *model_.crf());

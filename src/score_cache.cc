@@ -10,6 +10,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "alsel/entity_constraint.h"
 #include "alsel/errors.h"
 #include "alsel/id_set.h"
 #include "alsel/manifest.h"
@@ -245,6 +246,7 @@ std::string CacheKey::to_string() const {
   text += "probabilities=" + probabilities + "\n";
   text += "window_overlap=" + std::to_string(window_overlap) + "\n";
   text += "alsel_version=" + alsel_version + "\n";
+  text += "entity_constraint=" + entity_constraint + "\n";
   return text;
 }
 
@@ -270,6 +272,7 @@ CacheKey make_cache_key(const NerModel& model, const std::string& model_sha256,
   key.probabilities = key.crf && resolved.probabilities == "marginal" ? "marginal" : "softmax";
   key.window_overlap = resolved.window_overlap;
   key.alsel_version = ALSEL_VERSION;
+  key.entity_constraint = kEntityConstraintVersion;
   return key;
 }
 

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "alsel/errors.h"
+#include "alsel/tool_offsets.h"
 #include "writers/writer_factories.h"
 
 namespace alsel {
@@ -22,6 +23,7 @@ const std::map<std::string, WriterFactory>& registry() {
     factories["doccano"] = make_doccano_writer;
     factories["jsonl"] = make_jsonl_writer;
     factories["label-studio"] = make_label_studio_writer;
+    factories["prodigy"] = make_prodigy_writer;
   });
   return factories;
 }
@@ -38,7 +40,9 @@ std::unique_ptr<SelectionWriter> make_selection_writer(const std::string& format
                                                        std::ostream& out) {
   options.validate();
   check_selection_format(format);
-  return registry().at(format)(options, out);
+  WriterOptions resolved = options;
+  resolved.offset_unit = writer_offset_unit(format, options);
+  return registry().at(format)(resolved, out);
 }
 
 void check_selection_format(const std::string& format) {
@@ -47,6 +51,10 @@ void check_selection_format(const std::string& format) {
   for (const std::string& name : selection_format_names())
     names += (names.empty() ? "" : ", ") + name;
   throw UsageError("unknown output format '" + format + "' (valid: " + names + ")");
+}
+
+OffsetUnit writer_offset_unit(const std::string& format, const WriterOptions& options) {
+  return options.offset_unit ? *options.offset_unit : tool_offset_unit(format);
 }
 
 std::vector<std::string> selection_format_names() {
@@ -59,8 +67,10 @@ nlohmann::ordered_json entities_to_json(const std::vector<EntitySpan>& entities,
                                         const OffsetConverter* offsets) {
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const EntitySpan& entity : entities) {
-    list.push_back({{"start", offsets ? offsets->from_code_points(entity.start) : entity.start},
-                    {"end", offsets ? offsets->from_code_points(entity.end) : entity.end},
+    const auto [start, end] = offsets ? offsets->span_from_code_points(entity.start, entity.end)
+                                      : std::pair<int, int>(entity.start, entity.end);
+    list.push_back({{"start", start},
+                    {"end", end},
                     {"label", entity.label},
                     {"text", entity.text},
                     {"confidence", entity.confidence}});

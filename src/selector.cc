@@ -28,7 +28,7 @@ void TopKSelector::offer(double score, ScoredSentence&& sentence) {
     std::pop_heap(heap_.begin(), heap_.end(), better);
     heap_.pop_back();
   }
-  heap_.push_back(Selected{score, std::move(sentence)});
+  heap_.push_back(Selected{score, std::move(sentence), std::string()});
   std::push_heap(heap_.begin(), heap_.end(), better);
 }
 

@@ -6,8 +6,10 @@
 #include <stdexcept>
 
 #include "alsel/entities.h"
+#include "alsel/entity_cap.h"
 #include "alsel/errors.h"
 #include "alsel/json_output.h"
+#include "alsel/utf8.h"
 #include "json_errors.h"
 
 namespace alsel {
@@ -75,6 +77,11 @@ std::string format_candidate(const Selected& candidate) {
                         {"confidence", number_to_json(entity.confidence)}});
   }
   line["entities"] = std::move(entities);
+  // The words' code-point spans: Prodigy's tokens after a merge are the single run's.
+  ordered_json words = ordered_json::array();
+  for (const auto& [start, end] : sentence.word_spans) words.push_back({start, end});
+  line["words"] = std::move(words);
+  line["owner"] = candidate.owner.empty() ? uncertainty_owner(sentence) : candidate.owner;
   return dump_json(line);
 }
 
@@ -123,6 +130,8 @@ ShardCandidatesHeader parse_header(const json& line) {
     header.near.num_hashes = field(dedupe, "minhash_hashes").get<int>();
     header.near.seed = field(dedupe, "seed").get<uint64_t>();
   }
+  header.max_per_entity = dedupe.value("max_per_entity", 0);
+  if (header.max_per_entity < 0) throw std::invalid_argument("negative max_per_entity");
   header.scored = field(line, "scored").get<uint64_t>();
   header.candidates = field(line, "candidates").get<uint64_t>();
   header.counts = ordered_json::parse(field(line, "counts").dump());
@@ -155,6 +164,19 @@ Selected parse_candidate(const json& line) {
     sentence.analysis.entities.push_back(std::move(span));
   }
   check_entity_spans(sentence.text, sentence.analysis.entities);
+  if (line.contains("owner") && line["owner"].is_string()) candidate.owner = line["owner"].get<std::string>();
+  const auto words = line.find("words");  // absent in files of earlier versions
+  if (words != line.end()) {
+    const int length = static_cast<int>(count_code_points(sentence.text));
+    for (const json& word : *words) {
+      if (!word.is_array() || word.size() != 2) throw std::invalid_argument("a word is not [start, end]");
+      const int start = word[0].get<int>(), end = word[1].get<int>();
+      if (start < 0 || end <= start || end > length)
+        throw std::invalid_argument("word [" + std::to_string(start) + ", " + std::to_string(end) +
+                                    ") outside the text");
+      sentence.word_spans.emplace_back(start, end);
+    }
+  }
   return candidate;
 }
 

@@ -25,15 +25,16 @@ bool entry_before(const Entry& a, const Entry& b) {
   const ShardCandidatesHeader& header = shard.header;
   std::string message = "cannot merge exactly: " + std::to_string(accepted) + " of " +
                         std::to_string(k) + " sentences accepted";
-  if (dedupe == "near") {
-    message += " after " + std::to_string(suppressed) + " near-duplicate suppressions";
+  if (suppressed > 0 || dedupe == "near") {
+    message += " after " + std::to_string(suppressed) + " suppressions (near duplicates, --max-per-entity)";
   }
   message +=
       " when the candidates of shard " + header.shard.to_string() + " (" + shard.path + ": " +
       std::to_string(header.candidates) + " listed of " + std::to_string(header.scored) +
       " scored) ran out, and its unlisted sentences could change the batch; rerun that "
       "shard (or all) with a larger " +
-      (dedupe == "near" ? "--candidate-factor (now " + std::to_string(header.candidate_factor) + ")"
+      (dedupe == "near" || header.max_per_entity > 0
+           ? "--candidate-factor (now " + std::to_string(header.candidate_factor) + ")"
                         : "-k (now " + std::to_string(header.k) + ")");
   throw InputError(message);
 }
@@ -42,7 +43,7 @@ bool entry_before(const Entry& a, const Entry& b) {
 
 ShardMergeResult merge_shard_candidates(std::vector<ShardCandidates>& shards, size_t k,
                                         const std::string& dedupe,
-                                        const NearDuplicateConfig& near) {
+                                        const NearDuplicateConfig& near, int max_per_entity) {
   std::vector<Entry> merged;
   std::unordered_map<std::string, size_t> owner;  // id -> shard, to catch an id listed twice
   // The bound: the best-ranked among the last candidates of truncated shards. A truncated shard
@@ -79,8 +80,9 @@ ShardMergeResult merge_shard_candidates(std::vector<ShardCandidates>& shards, si
   ShardMergeResult result;
   if (k == 0) return result;
   if (empty_truncated) refuse(shards[*empty_truncated], 0, k, 0, dedupe);
-  const bool near_mode = dedupe == "near";
-  NearDuplicateSuppressor suppressor(k, near);
+  const BatchRules rules{dedupe == "near", near, max_per_entity};
+  const bool near_mode = rules.active();  // the suppressor's greedy pass
+  NearDuplicateSuppressor suppressor(k, rules);
   std::vector<Selected> accepted;
   const auto accepted_count = [&] { return near_mode ? suppressor.accepted() : accepted.size(); };
   for (const Entry& entry : merged) {

@@ -431,12 +431,13 @@ TEST_F(AnnotationLoopTest, ConvertRoundTripsBioAndDoccano) {
   EXPECT_EQ(manifest["counts"]["entities"], 4);
   EXPECT_EQ(manifest["outputs"]["out"]["sha256"], sha256_hex(bio));
 
-  // doccano -> BIO -> doccano keeps texts and spans (character-level Chinese, emoji, ext. B);
-  // an entity edge inside a whitespace token splits the token.
+  // doccano -> BIO -> doccano keeps texts and spans (character-level Chinese, emoji, ext. B; in
+  // UTF-16 units, doccano's: 😀 and 𠀀 count 2); an entity edge inside a whitespace token splits
+  // the token.
   write_file(path("annotated.jsonl"),
              json({{"id", "a"},
                    {"text", "😀张伟𠀀在北京"},
-                   {"label", json::parse(R"([[1, 3, "PER"], [5, 7, "LOC"]])")}})
+                   {"label", json::parse(R"([[2, 4, "PER"], [7, 9, "LOC"]])")}})
                      .dump() +
                  "\n" +
                  json({{"id", "b"},
@@ -454,55 +455,122 @@ TEST_F(AnnotationLoopTest, ConvertRoundTripsBioAndDoccano) {
   const std::vector<json> again = parse_jsonl(read_file(path("again.jsonl")));
   ASSERT_EQ(again.size(), 2u);
   EXPECT_EQ(again[0]["text"], "😀张伟𠀀在北京");
-  EXPECT_EQ(again[0]["label"], json::parse(R"([[1, 3, "PER"], [5, 7, "LOC"]])"));
+  EXPECT_EQ(again[0]["label"], json::parse(R"([[2, 4, "PER"], [7, 9, "LOC"]])"));
+  EXPECT_NE(read_file(path("annotated.bio")).find("张\tB-PER\n伟\tI-PER\n𠀀\tO\n"), std::string::npos)
+      << read_file(path("annotated.bio"));
   EXPECT_EQ(again[1]["text"], "visit New York now");  // BIO tokens are joined by spaces
   EXPECT_EQ(again[1]["label"], json::parse(R"([[6, 9, "LOC"]])"));
 
-  // UTF-16 offsets in, code points out.
+  // UTF-16 offsets in (doccano's default), code points out, and back; grapheme clusters too.
   write_file(path("utf16.jsonl"),
              json({{"text", "😀张伟"}, {"label", json::parse(R"([[2, 4, "PER"]])")}}).dump() + "\n");
-  ASSERT_EQ(
-      run({"convert", "-i", path("utf16.jsonl"), "--offset-unit", "utf16", "-o", path("cp.jsonl")})
-          .exit_code,
-      0);
-  EXPECT_EQ(parse_jsonl(read_file(path("cp.jsonl")))[0]["label"],
-            json::parse(R"([[1, 3, "PER"]])"));
-  ASSERT_EQ(run({"convert", "-i", path("cp.jsonl"), "--out-offset-unit", "utf16", "-o",
-                 path("u16.jsonl")})
+  ASSERT_EQ(run({"convert", "-i", path("utf16.jsonl"), "--out-offset-unit", "codepoint", "-o",
+                 path("cp.jsonl")})
                 .exit_code,
             0);
+  EXPECT_EQ(parse_jsonl(read_file(path("cp.jsonl")))[0]["label"],
+            json::parse(R"([[1, 3, "PER"]])"));
+  ASSERT_EQ(
+      run({"convert", "-i", path("cp.jsonl"), "--offset-unit", "codepoint", "-o", path("u16.jsonl")})
+          .exit_code,
+      0);
   EXPECT_EQ(parse_jsonl(read_file(path("u16.jsonl")))[0]["label"],
             json::parse(R"([[2, 4, "PER"]])"));
+  write_file(path("family.jsonl"),
+             json({{"text", "👨‍👩‍👧张伟"}, {"label", json::parse(R"([[8, 10, "PER"]])")}}).dump() + "\n");
+  ASSERT_EQ(run({"convert", "-i", path("family.jsonl"), "--out-offset-unit", "grapheme", "-o",
+                 path("graphemes.jsonl")})
+                .exit_code,
+            0);
+  EXPECT_EQ(parse_jsonl(read_file(path("graphemes.jsonl")))[0]["label"],
+            json::parse(R"([[1, 3, "PER"]])"));
+  const json convert_manifest = json::parse(read_file(path("graphemes.jsonl.manifest.json")));
+  EXPECT_EQ(convert_manifest["settings"]["out_offset_unit"], "grapheme");
+  EXPECT_EQ(convert_manifest["settings"]["inputs"][0]["offset_unit"], "utf16");
   r = run({"convert", "-i", path("gold.bio"), "--to", "nope"});
   EXPECT_EQ(r.exit_code, 2);
 }
 
 TEST_F(AnnotationLoopTest, LabelStudioExportConvertsAndWrongUnitsAreCaught) {
-  // What Label Studio exports after annotation: the last non-cancelled annotation is gold.
+  // What Label Studio exports after annotation (its frontend counts code points): the last
+  // non-cancelled annotation is gold.
   const json tasks = json::parse(R"([
     {"id": 1, "data": {"id": "s1", "text": "😀张伟在北京"},
      "annotations": [{"was_cancelled": false, "result": [
         {"from_name": "label", "to_name": "text", "type": "labels",
-         "value": {"start": 2, "end": 4, "text": "张伟", "labels": ["PER"]}},
+         "value": {"start": 1, "end": 3, "text": "张伟", "labels": ["PER"]}},
         {"from_name": "label", "to_name": "text", "type": "labels",
-         "value": {"start": 5, "end": 7, "text": "北京", "labels": ["LOC"]}}]}],
+         "value": {"start": 4, "end": 6, "text": "北京", "labels": ["LOC"]}}]}],
      "predictions": []},
     {"id": 2, "data": {"id": "s2", "text": "没有标注"}, "annotations": [], "predictions": []}
   ])");
   write_file(path("export.json"), tasks.dump());
-  RunResult r = run(
-      {"convert", "-i", path("export.json"), "--offset-unit", "utf16", "-o", path("gold.jsonl")});
+  RunResult r = run({"convert", "-i", path("export.json"), "-o", path("gold.jsonl")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::vector<json> gold = parse_jsonl(read_file(path("gold.jsonl")));
   ASSERT_EQ(gold.size(), 1u);
   EXPECT_EQ(gold[0]["id"], "s1");
-  EXPECT_EQ(gold[0]["label"], json::parse(R"([[1, 3, "PER"], [4, 6, "LOC"]])"));
+  // Written for doccano, in its UTF-16 units.
+  EXPECT_EQ(gold[0]["label"], json::parse(R"([[2, 4, "PER"], [5, 7, "LOC"]])"));
   EXPECT_NE(r.err.find("task 1: no annotation"), std::string::npos) << r.err;
-  // Read as code points, the spans do not cover their own text: an input error that says so.
-  r = run({"convert", "-i", path("export.json"), "-o", path("wrong.jsonl")});
+  // Read as UTF-16, the spans do not cover their own text: an input error that says so.
+  r = run({"convert", "-i", path("export.json"), "--offset-unit", "utf16", "-o", path("wrong.jsonl")});
   EXPECT_EQ(r.exit_code, 3) << r.err;
-  EXPECT_NE(r.err.find("--offset-unit utf16"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--offset-unit codepoint"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(path("wrong.jsonl")));
+}
+
+// Every format there and back on astral text: select writes the batch for the tool, the tool's
+// export comes back through convert (or --labeled directly), and every span still covers the
+// same characters: the entity texts of the batch are the known entities of the next run.
+TEST_F(AnnotationLoopTest, EveryFormatRoundTripsSpansOnAstralText) {
+  std::string pool;
+  const char* texts[] = {"😀张伟在𠮷野家北京见到👨‍👩‍👧李娜", "🇨🇳王芳访问上海和ＡＢＣ公司🎉", "𠀀陈明说👍🏽北京大学很好",
+                         "王芳😀和李娜在南京", "🎉🎉赵强去了广州𠮷"};
+  for (size_t i = 0; i < std::size(texts); ++i) {
+    pool += json({{"id", "a" + std::to_string(i)}, {"text", texts[i]}}).dump() + "\n";
+  }
+  write_file(path("astral.jsonl"), pool);
+  RunResult r = select(path("astral.jsonl"), "batch.jsonl", {"-k", "5", "--dedupe", "none"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::multiset<std::u16string> expected;  // entity texts, compared in UTF-16 (doccano's unit)
+  for (const json& line : parse_jsonl(read_file(path("batch.jsonl")))) {
+    for (const json& entity : line["entities"])
+      expected.insert(to_utf16(decode_utf8(entity["text"].get<std::string>())));
+  }
+  ASSERT_FALSE(expected.empty()) << "the model predicted no entity: the round trip tests nothing";
+  for (const std::string format : {"doccano", "label-studio", "prodigy", "jsonl"}) {
+    const std::string out = "batch." + format;
+    r = select(path("astral.jsonl"), out, {"-k", "5", "--dedupe", "none", "--format", format});
+    ASSERT_EQ(r.exit_code, 0) << format << r.err;
+    std::string exported = path(out);
+    if (format == "label-studio") {
+      // The annotator accepts every prediction: Label Studio exports it as an annotation.
+      json tasks = json::parse(read_file(path(out)));
+      for (json& task : tasks) task["annotations"] = json::array({{{"result", task["predictions"][0]["result"]}}});
+      exported = path("export.json");
+      write_file(exported, tasks.dump());
+    } else if (format == "jsonl") {
+      continue;  // not a tool format: nothing reads its entities back
+    }
+    ASSERT_EQ(run({"convert", "-i", exported, "-o", path("back." + format + ".jsonl")}).exit_code, 0);
+    std::multiset<std::u16string> back;
+    for (const json& line : parse_jsonl(read_file(path("back." + format + ".jsonl")))) {
+      const std::u16string text = to_utf16(decode_utf8(line["text"].get<std::string>()));
+      for (const json& span : line["label"]) {
+        const int start = span[0], end = span[1];
+        back.insert(text.substr(start, end - start));
+      }
+    }
+    EXPECT_EQ(back, expected) << format;
+    // --labeled reads the tool's own file with the tool's unit: every entity is known.
+    r = select(path("astral.jsonl"), "next." + format,
+               {"-k", "5", "--dedupe", "none", "--keep-labeled", "--labeled", exported});
+    ASSERT_EQ(r.exit_code, 0) << format << r.err;
+    for (const json& line : parse_jsonl(read_file(path("next." + format)))) {
+      EXPECT_EQ(line["unknown_entities"], 0) << format << " " << line["id"];
+    }
+  }
 }
 
 TEST_F(AnnotationLoopTest, AnnotatedBatchComesBackAsLabeledInput) {

@@ -372,7 +372,7 @@ TEST_F(HostileCliTest, TempFilesLeftByKill9AreRemovedByTheNextRun) {
 TEST_F(HostileCliTest, LineSeparatorsInTextsStayInsideTheirRecord) {
   const std::string pool = path("sep.jsonl");
   write_file(pool, "{\"id\":\"a\u2028b\",\"text\":\"张伟\u2028在北京\u2029。\"}\n{\"id\":\"c\",\"text\":\"李娜\"}\n");
-  for (const std::string format : {"jsonl", "doccano", "label-studio"}) {
+  for (const std::string format : {"jsonl", "doccano", "label-studio", "prodigy"}) {
     const std::string out = path("out." + format);
     const RunResult r = select({"-p", pool, "-o", out, "--format", format, "--rejects", path("r.jsonl")});
     ASSERT_EQ(r.exit_code, 0) << r.err;

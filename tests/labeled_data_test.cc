@@ -156,7 +156,7 @@ TEST(LabeledDataTest, DoccanoEntitiesSchemaDetectedByContent) {
 
 TEST(LabeledDataTest, DoccanoOutOfRangeSpansAreErrors) {
   ScratchDir dir;
-  // Offsets are code points: 北京 has 2, so [0, 3) is out of range although it has 6 bytes.
+  // Offsets are UTF-16 units (doccano's): 北京 has 2, so [0, 3) is out of range although it has 6 bytes.
   const std::string path =
       dir.write("oor.jsonl",
                 "{\"text\": \"ok\", \"label\": []}\n"
@@ -213,6 +213,116 @@ TEST(LabeledDataTest, DoccanoLineWithAnOverflowingNumberIsRead) {
   const std::vector<LabeledSentence> sentences = read_labeled_file(path, LabeledFormat::kDoccano);
   ASSERT_EQ(sentences.size(), 1u);
   EXPECT_EQ(describe(sentences[0].spans), std::vector<std::string>{"PER[0,2)"});
+}
+
+}  // namespace
+}  // namespace alsel
+
+namespace alsel {
+namespace {
+
+// doccano counts UTF-16 code units (its viewer slices JavaScript strings): after an emoji, 李娜
+// starts at 2. Read as code points the same file puts the span on the wrong characters, so the
+// unit is the reader's business, with doccano's as the default.
+TEST(LabeledDataTest, DoccanoOffsetsAreUtf16ByDefault) {
+  ScratchDir dir;
+  const std::string path = dir.write(
+      "d.jsonl", "{\"id\": \"a\", \"text\": \"\xF0\x9F\x8E\x89李娜在北京\", \"label\": [[2, 4, \"PER\"], [5, 7, \"LOC\"]]}\n");
+  LabeledReader reader(path);
+  EXPECT_EQ(reader.format(), LabeledFormat::kDoccano);
+  EXPECT_EQ(reader.offset_unit(), OffsetUnit::kUtf16);
+  LabeledSentence sentence;
+  ASSERT_TRUE(reader.next(sentence));
+  EXPECT_EQ(describe(sentence.spans), (std::vector<std::string>{"PER[1,3)", "LOC[4,6)"}));
+  EXPECT_EQ(span_text(sentence, sentence.spans[0]), "李娜");
+  // The same numbers as code points name other characters (what alsel wrote before), or fall
+  // outside the text.
+  const std::string per_only = dir.write(
+      "p.jsonl", "{\"text\": \"\xF0\x9F\x8E\x89李娜在北京\", \"label\": [[2, 4, \"PER\"]]}\n");
+  const auto as_code_points = read_labeled_file(per_only, LabeledFormat::kAuto, OffsetUnit::kCodePoint);
+  EXPECT_EQ(span_text(as_code_points[0], as_code_points[0].spans[0]), "娜在");
+  EXPECT_THROW(read_labeled_file(path, LabeledFormat::kAuto, OffsetUnit::kCodePoint), InputError);
+}
+
+TEST(LabeledDataTest, DoccanoOffsetSplittingASurrogatePairNamesTheUnit) {
+  ScratchDir dir;
+  const std::string path = dir.write("d.jsonl", "{\"text\": \"\xF0\x9F\x8E\x89李娜\", \"label\": [[1, 3, \"PER\"]]}\n");
+  const std::string message = read_error(path);
+  EXPECT_EQ(message.rfind(path + ":1: ", 0), 0u) << message;
+  EXPECT_NE(message.find("surrogate pair"), std::string::npos) << message;
+  EXPECT_NE(message.find("utf16"), std::string::npos) << message;
+  EXPECT_NE(message.find("--offset-unit codepoint"), std::string::npos) << message;
+}
+
+TEST(LabeledDataTest, ProdigyTasksAreReadInCodePointsAndOnlyAcceptedOnesAreGold) {
+  ScratchDir dir;
+  const std::string path = dir.write(
+      "p.jsonl",
+      "{\"text\": \"\xF0\x9F\x8E\x89李娜在北京\", \"spans\": [{\"start\": 1, \"end\": 3, \"label\": \"PER\", "
+      "\"text\": \"李娜\", \"token_start\": 1, \"token_end\": 2}], \"answer\": \"accept\", \"meta\": {\"id\": \"m1\"}}\n"
+      "{\"text\": \"张伟\", \"spans\": [{\"start\": 0, \"end\": 2, \"label\": \"PER\"}], \"answer\": \"reject\"}\n"
+      "{\"text\": \"王芳\", \"spans\": [], \"answer\": \"ignore\", \"id\": 7}\n"
+      "{\"text\": \"上海\", \"spans\": [{\"start\": 0, \"end\": 2, \"label\": \"LOC\"}], \"id\": 9}\n");
+  EXPECT_EQ(detect_labeled_format(path), LabeledFormat::kProdigy);
+  LabeledReader reader(path);
+  EXPECT_EQ(reader.offset_unit(), OffsetUnit::kCodePoint);
+  std::vector<LabeledSentence> sentences;
+  LabeledSentence sentence;
+  while (reader.next(sentence)) sentences.push_back(sentence);
+  ASSERT_EQ(sentences.size(), 2u);
+  EXPECT_EQ(reader.skipped(), 2u);
+  EXPECT_EQ(sentences[0].id, "m1");
+  EXPECT_EQ(span_text(sentences[0], sentences[0].spans[0]), "李娜");
+  EXPECT_EQ(sentences[1].id, "9");  // no answer: a pre-annotated task, read as it is
+  EXPECT_EQ(sentences[1].line, 4u);
+}
+
+TEST(LabeledDataTest, ProdigySpanWhoseTextDisagreesSuggestsAnotherUnit) {
+  ScratchDir dir;
+  const std::string path = dir.write(
+      "p.jsonl", "{\"text\": \"\xF0\x9F\x8E\x89李娜在\", \"spans\": [{\"start\": 2, \"end\": 4, \"label\": \"PER\", "
+                 "\"text\": \"李娜\"}]}\n");
+  const std::string message = read_error(path);
+  EXPECT_EQ(message.rfind(path + ":1: ", 0), 0u) << message;
+  EXPECT_NE(message.find("'娜在' in the text but the file says '李娜'"), std::string::npos) << message;
+  EXPECT_NO_THROW(read_labeled_file(path, LabeledFormat::kAuto, OffsetUnit::kUtf16));
+}
+
+TEST(LabeledDataTest, LabelStudioExportsAreServedByTheReader) {
+  ScratchDir dir;
+  const std::string path = dir.write(
+      "export.json",
+      "[{\"id\": 3, \"data\": {\"text\": \"\xF0\x9F\x8E\x89李娜\", \"id\": \"x\"}, \"annotations\": [{\"result\": "
+      "[{\"type\": \"labels\", \"value\": {\"start\": 1, \"end\": 3, \"text\": \"李娜\", \"labels\": [\"PER\"]}}]}]},"
+      " {\"id\": 4, \"data\": {\"text\": \"b\"}, \"predictions\": []}]");
+  EXPECT_EQ(detect_labeled_format(path), LabeledFormat::kLabelStudio);
+  LabeledReader reader(path);
+  LabeledSentence sentence;
+  ASSERT_TRUE(reader.next(sentence));
+  EXPECT_EQ(sentence.id, "x");
+  EXPECT_EQ(describe(sentence.spans), std::vector<std::string>{"PER[1,3)"});
+  EXPECT_FALSE(reader.next(sentence));
+  EXPECT_EQ(reader.skipped(), 1u);  // no annotation
+  // Known entities come from every format.
+  EXPECT_EQ(known_entity_texts({path}), (std::unordered_set<std::string>{"李娜"}));
+}
+
+TEST(LabeledDataTest, DoccanoGraphemeOffsetsCountClusters) {
+  ScratchDir dir;
+  // A ZWJ family is one character to doccano with "Count grapheme clusters as one character".
+  const std::string path = dir.write(
+      "g.jsonl", "{\"text\": \"\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9李娜\", \"label\": [[1, 3, \"PER\"]]}\n");
+  const auto sentences = read_labeled_file(path, LabeledFormat::kAuto, OffsetUnit::kGrapheme);
+  ASSERT_EQ(sentences.size(), 1u);
+  EXPECT_EQ(span_text(sentences[0], sentences[0].spans[0]), "李娜");
+}
+
+TEST(LabeledDataTest, FormatNamesRoundTrip) {
+  for (LabeledFormat format : {LabeledFormat::kAuto, LabeledFormat::kBio, LabeledFormat::kDoccano,
+                               LabeledFormat::kProdigy, LabeledFormat::kLabelStudio}) {
+    EXPECT_EQ(parse_labeled_format(labeled_format_name(format)), format);
+  }
+  EXPECT_THROW(parse_labeled_format("conll"), UsageError);
 }
 
 }  // namespace

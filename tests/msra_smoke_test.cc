@@ -102,4 +102,33 @@ TEST_F(MsraSmokeTest, ShippedTrainedModelScoresWellOnTheSample) {
   EXPECT_GE(result["f1"].get<double>(), 75.0) << r.out;
 }
 
+// Issue 16: the shipped models tagged emoji as entities ("😀" as PER, "🏆华" as ORG). With the
+// decoding constraint (entity_constraint.h) no entity of either shipped model holds a symbol,
+// while the names beside them are still found.
+TEST_F(MsraSmokeTest, ShippedModelsNeverTagSymbolsAsEntities) {
+  std::ofstream pool(path("emoji.jsonl"));
+  const char* texts[] = {"😀张伟在北京大学工作。", "🏆华为公司在深圳发布新手机🎉", "👨‍👩‍👧李娜和王芳去了上海❤️",
+                         "🇨🇳中国队在东京夺冠😀😀", "★新华社北京电☆", "→ 国务院总理温家宝 ←"};
+  for (size_t i = 0; i < std::size(texts); ++i)
+    pool << json({{"id", "e" + std::to_string(i)}, {"text", texts[i]}}).dump() << '\n';
+  pool.close();
+  for (const char* model : {"msra-bert3-crf.pt", "msra-bilstm-crf.pt"}) {
+    const std::string model_path = std::string(ALSEL_SOURCE_DIR) + "/models/" + model;
+    RunResult r = run({"select", "-m", model_path, "-p", path("emoji.jsonl"), "-k", "10", "--dedupe", "none",
+                       "-o", path(std::string(model) + ".jsonl")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    size_t entities = 0;
+    for (const json& line : parse_jsonl(read_file(path(std::string(model) + ".jsonl")))) {
+      for (const json& entity : line["entities"]) {
+        ++entities;
+        const std::u32string text = alsel::decode_utf8(entity["text"].get<std::string>());
+        for (char32_t c : text) {
+          EXPECT_TRUE(c < 0x2000 || (c >= 0x3000 && c < 0x1F000)) << model << ": " << entity.dump();
+        }
+      }
+    }
+    EXPECT_GE(entities, 6u) << model << ": the names next to the symbols are no longer found";
+  }
+}
+
 }  // namespace

@@ -153,7 +153,7 @@ TEST(NearDuplicateRefillTest, EqualsTheGreedyPassOverTheWholeRanking) {
     return found;
   };
   NearDuplicateConfig near;
-  const NearDuplicateBatch batch = select_without_near_duplicates(top.take(), ranking, k, factor, near, rescore);
+  const NearDuplicateBatch batch = select_without_near_duplicates(top.take(), ranking, k, factor, BatchRules{true, near, 0}, rescore);
   // The reference: the suppressor over the whole ranking at once.
   NearDuplicateSuppressor reference(k, near);
   for (const Selected& item : pool) {
@@ -177,7 +177,7 @@ TEST(NearDuplicateRefillTest, EqualsTheGreedyPassOverTheWholeRanking) {
     ScoredSentence copy = item.sentence;
     again.offer(item.score, std::move(copy));
   }
-  const NearDuplicateBatch stdin_batch = select_without_near_duplicates(again.take(), ranking, k, factor, near, nullptr);
+  const NearDuplicateBatch stdin_batch = select_without_near_duplicates(again.take(), ranking, k, factor, BatchRules{true, near, 0}, nullptr);
   EXPECT_TRUE(stdin_batch.short_of_candidates);
   EXPECT_LT(stdin_batch.selected.size(), k);
   EXPECT_EQ(stdin_batch.refill_passes, 0u);

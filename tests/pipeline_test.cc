@@ -378,3 +378,51 @@ TEST(PipelineTest, CachedRowThatDoesNotFitItsTextIsAnInputError) {
 
 }  // namespace
 }  // namespace alsel
+
+namespace alsel {
+namespace {
+
+// The fake model scores a token by its id and position only, so "ab ж cd" and "ab 😀 cd" get the
+// same emissions (ж and 😀 are both [UNK]): the letter may be tagged, the emoji never is.
+TEST(PipelineTest, SymbolWordsAreDecodedAndScoredAsOutside) {
+  testing::FakeModel model(64, /*amplitude=*/6.0);
+  InferenceConfig config = small_config(false);
+  config.batch_tokens = 4096;
+  Annotator annotator(model, config, nullptr);
+  std::vector<PoolItem> letters, symbols;
+  for (int position = 0; position < 8; ++position) {
+    std::string prefix;
+    for (int w = 0; w < position; ++w) prefix += std::string(1, static_cast<char>('a' + w)) + " ";
+    PoolItem item;
+    item.id = "p" + std::to_string(position);
+    item.file = "pool.jsonl";
+    item.line = static_cast<size_t>(position) + 1;
+    item.text = prefix + "\xD0\xB6 z";  // ж
+    letters.push_back(item);
+    item.text = prefix + "\xF0\x9F\x98\x80 z";  // 😀
+    symbols.push_back(item);
+  }
+  PipelineCounts counts;
+  const std::vector<ScoredSentence> tagged = annotator.annotate(letters, 0, 0.99, counts);
+  const std::vector<ScoredSentence> constrained = annotator.annotate(symbols, 0, 0.99, counts);
+  ASSERT_EQ(tagged.size(), 8u);
+  ASSERT_EQ(constrained.size(), 8u);
+  int letter_entities = 0;
+  for (int p = 0; p < 8; ++p) {
+    const SentenceAnalysis& letter = tagged[p].analysis;
+    const SentenceAnalysis& symbol = constrained[p].analysis;
+    ASSERT_EQ(letter.num_words, p + 2);
+    ASSERT_EQ(symbol.num_words, p + 2);
+    letter_entities += letter.best_path[p] != 0;
+    EXPECT_EQ(symbol.best_path[p], 0) << "position " << p;
+    EXPECT_GT(symbol.probabilities[static_cast<size_t>(p) * 3], 0.999999) << "position " << p;
+    for (const EntitySpan& entity : symbol.entities) {
+      EXPECT_EQ(entity.text.find("\xF0\x9F\x98\x80"), std::string::npos) << entity.text;
+    }
+  }
+  // Without the constraint the same emissions tag the unknown word somewhere.
+  EXPECT_GT(letter_entities, 0);
+}
+
+}  // namespace
+}  // namespace alsel

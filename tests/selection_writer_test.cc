@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "alsel/errors.h"
+#include "alsel/tool_offsets.h"
 #include "alsel/utf8.h"
 
 namespace alsel {
@@ -51,6 +52,9 @@ Selected make_selected(double score) {
     s.analysis.entities.push_back(entity);
   }
   s.measures.ltp = 0.25;
+  // One word per code point, except the leading emoji and the last two code points (👍🏽 is
+  // two, then 。), which no word covers: Prodigy's tokens must still show them.
+  for (int i = 1; i + 3 < static_cast<int>(text.size()); ++i) s.word_spans.emplace_back(i, i + 1);
   return item;
 }
 
@@ -61,6 +65,12 @@ void expect_slices(const std::string& text, int start, int end, const std::strin
   if (unit == OffsetUnit::kCodePoint) {
     ASSERT_LE(end, static_cast<int>(code_points.size()));
     EXPECT_EQ(encode_utf8(code_points.substr(start, end - start)), expected);
+  } else if (unit == OffsetUnit::kGrapheme) {
+    const std::vector<int> clusters = grapheme_boundaries(text);
+    ASSERT_LT(end, static_cast<int>(clusters.size()));
+    EXPECT_EQ(encode_utf8(code_points.substr(clusters[start], clusters[end] - clusters[start])),
+              expected)
+        << "grapheme [" << start << ", " << end << ")";
   } else {
     const std::u16string units = to_utf16(code_points);
     const std::u16string want = to_utf16(decode_utf8(expected));
@@ -150,7 +160,8 @@ TEST_P(WriterTest, JsonlKeepsItsSchemaWithConvertedOffsets) {
   // The README's order: id, text, rank, score, strategy, measures, entities.
   EXPECT_EQ(keys,
             (std::vector<std::string>{"id", "text", "rank", "score", "strategy", "nlc", "trimmed",
-                                      "mnlp", "entropy", "ltp", "unknown_entities", "entities"}));
+                                      "mnlp", "entropy", "ltp", "unknown_entities", "entities",
+                                      "owner"}));
   EXPECT_EQ(line["rank"], 3);
   EXPECT_EQ(line["strategy"], "mnlp");
   for (const json& entity : line["entities"]) {
@@ -158,8 +169,50 @@ TEST_P(WriterTest, JsonlKeepsItsSchemaWithConvertedOffsets) {
   }
 }
 
+TEST_P(WriterTest, ProdigyTasksHaveTokensSpansAndMeta) {
+  WriterOptions options;
+  options.strategy = "ltp";
+  options.offset_unit = GetParam();
+  std::ostringstream out;
+  auto writer = make_selection_writer("prodigy", options, out);
+  writer->write(make_selected(0.75), 2);
+  writer->finish();
+  const json task = json::parse(out.str());
+  EXPECT_EQ(task["text"], kText);
+  EXPECT_EQ(task["meta"], json({{"id", "s-1"}, {"score", 0.75}, {"rank", 2}, {"strategy", "ltp"}}));
+  EXPECT_FALSE(task.contains("_input_hash"));  // left to Prodigy's loaders
+  // The tokens, in order, cover every character of the text (it has no spaces).
+  std::string joined;
+  int previous_end = 0;
+  for (size_t t = 0; t < task["tokens"].size(); ++t) {
+    const json& token = task["tokens"][t];
+    EXPECT_EQ(token["id"], static_cast<int>(t));
+    EXPECT_EQ(token["start"], previous_end);
+    EXPECT_FALSE(token["ws"].get<bool>());
+    expect_slices(kText, token["start"], token["end"], token["text"], GetParam());
+    previous_end = token["end"];
+    joined += token["text"].get<std::string>();
+  }
+  EXPECT_EQ(joined, kText);
+  const Selected expected = make_selected(0.75);
+  ASSERT_EQ(task["spans"].size(), expected.sentence.analysis.entities.size());
+  for (size_t i = 0; i < task["spans"].size(); ++i) {
+    const json& span = task["spans"][i];
+    const EntitySpan& entity = expected.sentence.analysis.entities[i];
+    EXPECT_EQ(span["label"], entity.label);
+    EXPECT_EQ(span["text"], entity.text);
+    expect_slices(kText, span["start"], span["end"], entity.text, GetParam());
+    // token_end is inclusive: the span's text is its tokens' text.
+    std::string from_tokens;
+    for (int t = span["token_start"]; t <= span["token_end"].get<int>(); ++t)
+      from_tokens += task["tokens"][t]["text"].get<std::string>();
+    EXPECT_EQ(from_tokens, entity.text);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Units, WriterTest,
-                         ::testing::Values(OffsetUnit::kCodePoint, OffsetUnit::kUtf16),
+                         ::testing::Values(OffsetUnit::kCodePoint, OffsetUnit::kUtf16,
+                                           OffsetUnit::kGrapheme),
                          [](const auto& info) {
                            return std::string(offset_unit_name(info.param));
                          });
@@ -167,11 +220,35 @@ INSTANTIATE_TEST_SUITE_P(Units, WriterTest,
 TEST(SelectionWriterTest, Utf16AndCodePointOffsetsDifferAfterAnEmoji) {
   WriterOptions options;
   std::ostringstream code_points, units;
+  options.offset_unit = OffsetUnit::kCodePoint;
   make_selection_writer("doccano", options, code_points)->write(make_selected(1), 1);
   options.offset_unit = OffsetUnit::kUtf16;
   make_selection_writer("doccano", options, units)->write(make_selected(1), 1);
   EXPECT_EQ(json::parse(code_points.str())["label"][0][0], 1);
   EXPECT_EQ(json::parse(units.str())["label"][0][0], 2);  // after the emoji's surrogate pair
+}
+
+// Unset, the unit is the tool's: UTF-16 for doccano (its viewer slices JavaScript strings),
+// code points for Label Studio, Prodigy and alsel's JSONL.
+TEST(SelectionWriterTest, EachFormatDefaultsToItsToolsUnit) {
+  const WriterOptions options;  // offset_unit unset
+  std::ostringstream doccano, label_studio, prodigy, jsonl;
+  make_selection_writer("doccano", options, doccano)->write(make_selected(1), 1);
+  auto ls = make_selection_writer("label-studio", options, label_studio);
+  ls->write(make_selected(1), 1);
+  ls->finish();
+  make_selection_writer("prodigy", options, prodigy)->write(make_selected(1), 1);
+  make_selection_writer("jsonl", options, jsonl)->write(make_selected(1), 1);
+  EXPECT_EQ(json::parse(doccano.str())["label"][0][0], 2);
+  EXPECT_EQ(json::parse(label_studio.str())[0]["predictions"][0]["result"][0]["value"]["start"], 1);
+  EXPECT_EQ(json::parse(prodigy.str())["spans"][0]["start"], 1);
+  EXPECT_EQ(json::parse(jsonl.str())["entities"][0]["start"], 1);
+  EXPECT_EQ(writer_offset_unit("doccano", options), OffsetUnit::kUtf16);
+  EXPECT_EQ(writer_offset_unit("prodigy", options), OffsetUnit::kCodePoint);
+  // Every registered format has a tool unit, and the table names no other format.
+  for (const std::string& format : selection_format_names()) EXPECT_NO_THROW(tool_offset_unit(format));
+  EXPECT_EQ(tool_offset_units().size(), selection_format_names().size());
+  EXPECT_THROW(tool_offset_unit("bio"), UsageError);
 }
 
 TEST(SelectionWriterTest, EmptyLabelStudioBatchIsAnEmptyArray) {
@@ -186,11 +263,11 @@ TEST(SelectionWriterTest, UnknownFormatListsTheValidOnes) {
     make_selection_writer("brat", WriterOptions(), out);
     FAIL() << "no exception";
   } catch (const UsageError& error) {
-    EXPECT_NE(std::string(error.what()).find("doccano, jsonl, label-studio"), std::string::npos)
+    EXPECT_NE(std::string(error.what()).find("doccano, jsonl, label-studio, prodigy"), std::string::npos)
         << error.what();
   }
   EXPECT_EQ(selection_format_names(),
-            (std::vector<std::string>{"doccano", "jsonl", "label-studio"}));
+            (std::vector<std::string>{"doccano", "jsonl", "label-studio", "prodigy"}));
 }
 
 TEST(SelectionWriterTest, FailedStreamIsAnOutputError) {

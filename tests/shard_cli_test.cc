@@ -216,18 +216,75 @@ TEST_F(ShardCliTest, ThreeShardsMergeIntoTheSingleRunBatchByteForByte) {
   EXPECT_TRUE(saw_near_suppression) << "no near duplicate was suppressed across shards";
   EXPECT_TRUE(saw_cross_shard_tie) << "no tied scores from different shards in a batch";
 
-  // The other output formats, from the same candidates files.
-  for (const std::string format : {"doccano", "label-studio"}) {
-    RunResult r =
-        select("single." + format, {"-k", "12", "--format", format, "--offset-unit", "utf16"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    r = merge("merged." + format,
-              {path("near-k12-shard-0.jsonl"), path("near-k12-shard-1.jsonl"),
-               path("near-k12-shard-2.jsonl")},
-              {"--format", format, "--offset-unit", "utf16"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(read_file(path("merged." + format)), read_file(path("single." + format))) << format;
+  // The other output formats, from the same candidates files, in each tool's default unit and
+  // in an explicit one (Prodigy's tokens need the words the candidates files carry).
+  for (const std::string format : {"doccano", "label-studio", "prodigy"}) {
+    for (const std::vector<std::string>& unit :
+         {std::vector<std::string>{}, std::vector<std::string>{"--offset-unit", "utf16"}}) {
+      std::vector<std::string> flags = {"--format", format};
+      flags.insert(flags.end(), unit.begin(), unit.end());
+      std::vector<std::string> select_flags = {"-k", "12"};
+      select_flags.insert(select_flags.end(), flags.begin(), flags.end());
+      RunResult r = select("single." + format, select_flags);
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      r = merge("merged." + format,
+                {path("near-k12-shard-0.jsonl"), path("near-k12-shard-1.jsonl"),
+                 path("near-k12-shard-2.jsonl")},
+                flags);
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      EXPECT_EQ(read_file(path("merged." + format)), read_file(path("single." + format)))
+          << format << " " << unit.size();
+    }
   }
+}
+
+// --max-per-entity: the single run keeps at most N sentences per owner (the jsonl "owner"
+// field), suppressions are listed in --dropped with the entity, and the shards plus merge give
+// the same batch byte for byte.
+TEST_F(ShardCliTest, EntityCapHoldsAndMergesExactly) {
+  RunResult r = select("uncapped.jsonl", {"-k", "40", "--dedupe", "none"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::string, int> uncapped;
+  for (const json& line : parse_jsonl(read_file(path("uncapped.jsonl")))) ++uncapped[line["owner"].get<std::string>()];
+  int most = 0;
+  for (const auto& [owner, count] : uncapped) most = std::max(most, count);
+  ASSERT_GT(most, 1) << "no owner repeats without the cap: the pool does not test it";
+  for (const std::string dedupe : {"none", "near"}) {
+    r = select("capped-" + dedupe + ".jsonl", {"-k", "40", "--dedupe", dedupe, "--max-per-entity", "1",
+                                                "--dropped", path("dropped-" + dedupe + ".jsonl")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::vector<json> capped = parse_jsonl(read_file(path("capped-" + dedupe + ".jsonl")));
+    EXPECT_EQ(capped.size(), 40u) << "the next candidates take the suppressed places";
+    std::map<std::string, std::string> first_of;
+    for (const json& line : capped) {
+      EXPECT_TRUE(first_of.emplace(line["owner"].get<std::string>(), line["id"].get<std::string>()).second)
+          << dedupe << ": owner " << line["owner"] << " twice";
+    }
+    size_t capped_lines = 0;
+    for (const json& line : parse_jsonl(read_file(path("dropped-" + dedupe + ".jsonl")))) {
+      if (line["reason"] != "entity-cap") continue;
+      ++capped_lines;
+      ASSERT_TRUE(first_of.count(line["entity"].get<std::string>())) << line.dump();
+      EXPECT_EQ(first_of[line["entity"].get<std::string>()], line["duplicate_of"]) << line.dump();
+    }
+    EXPECT_GT(capped_lines, 0u);
+    const json manifest = json::parse(read_file(path("capped-" + dedupe + ".jsonl.manifest.json")));
+    EXPECT_EQ(manifest["counts"]["entity_capped"], capped_lines);
+    EXPECT_EQ(manifest["settings"]["max_per_entity"], 1);
+    const std::vector<std::string> shards =
+        run_shards("cap-" + dedupe, {"-k", "40", "--dedupe", dedupe, "--max-per-entity", "1"});
+    r = merge("merged-" + dedupe + ".jsonl", shards, {});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(read_file(path("merged-" + dedupe + ".jsonl")), read_file(path("capped-" + dedupe + ".jsonl")))
+        << dedupe;
+  }
+  // Shards with another cap do not merge with these.
+  const std::vector<std::string> other = run_shards("cap2", {"-k", "40", "--dedupe", "none", "--max-per-entity", "2"});
+  const std::vector<std::string> mixed = {path("cap-none-0.jsonl"), other[1], other[2]};
+  EXPECT_EQ(merge("mixed.jsonl", mixed, {}).exit_code, 3);
+  r = select("negative.jsonl", {"--max-per-entity", "-1"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--max-per-entity"), std::string::npos) << r.err;
 }
 
 TEST_F(ShardCliTest, ExactDuplicatesAcrossShardsKeepTheFirstOccurrenceInPoolOrder) {

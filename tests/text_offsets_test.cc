@@ -67,14 +67,73 @@ TEST(TextOffsetsTest, OutOfRangeAndInvalidInputThrow) {
 TEST(TextOffsetsTest, UnitNamesRoundTrip) {
   EXPECT_EQ(parse_offset_unit("utf16"), OffsetUnit::kUtf16);
   EXPECT_EQ(parse_offset_unit("codepoint"), OffsetUnit::kCodePoint);
+  EXPECT_EQ(parse_offset_unit("grapheme"), OffsetUnit::kGrapheme);
   EXPECT_STREQ(offset_unit_name(OffsetUnit::kUtf16), "utf16");
+  EXPECT_STREQ(offset_unit_name(OffsetUnit::kGrapheme), "grapheme");
+  EXPECT_STREQ(offset_unit_name(OffsetUnit::kCodePoint), "codepoint");
   try {
     parse_offset_unit("bytes");
     FAIL() << "no exception";
   } catch (const UsageError& error) {
-    EXPECT_NE(std::string(error.what()).find("codepoint, utf16"), std::string::npos)
+    EXPECT_NE(std::string(error.what()).find("codepoint, utf16, grapheme"), std::string::npos)
         << error.what();
   }
+}
+
+// Extended grapheme clusters (UAX #29, as ICU and JavaScript's Intl.Segmenter count them): a ZWJ
+// family, a flag (two regional indicators), an emoji with a skin-tone modifier, e + combining
+// acute, CR LF, and Hangul jamo each draw as one character.
+TEST(TextOffsetsTest, GraphemeClustersCountAsOneCharacter) {
+  const std::u32string family = U"\U0001F468\u200D\U0001F469\u200D\U0001F467";  // 5 code points
+  const std::u32string flag = U"\U0001F1E8\U0001F1F3";                          // 2
+  const std::u32string thumbs = U"\U0001F44D\U0001F3FD";                         // 2
+  const std::u32string accented = U"e\u0301";                                     // 2
+  const std::u32string crlf = U"\r\n";                                            // 2
+  const std::u32string jamo = U"\u1100\u1161";                                    // 2 (가)
+  const std::u32string text =
+      family + U"张" + flag + U"伟" + thumbs + accented + crlf + jamo + U"a";
+  const std::string utf8 = encode_utf8(text);
+  // Code-point offset of each cluster start, then the end.
+  const std::vector<int> expected = {0, 5, 6, 8, 9, 11, 13, 15, 17, 18};
+  EXPECT_EQ(grapheme_boundaries(utf8), expected);
+  const OffsetConverter offsets(utf8, OffsetUnit::kGrapheme);
+  EXPECT_EQ(offsets.length(), 9);
+  for (size_t g = 0; g < expected.size(); ++g) {
+    EXPECT_EQ(offsets.from_code_points(expected[g]), static_cast<int>(g));
+    EXPECT_EQ(offsets.to_code_points(static_cast<int>(g)), expected[g]);
+  }
+  EXPECT_FALSE(offsets.is_boundary(1));  // inside the family
+  EXPECT_TRUE(offsets.is_boundary(5));
+  EXPECT_THROW(offsets.from_code_points(2), std::invalid_argument);
+  EXPECT_THROW(offsets.to_code_points(10), std::out_of_range);
+}
+
+TEST(TextOffsetsTest, GraphemeSpansWidenToWholeClusters) {
+  // "张" + family + "伟": an entity [0, 2) ending inside the family takes the whole family.
+  const std::string text = encode_utf8(U"张\U0001F468\u200D\U0001F469伟");
+  const OffsetConverter offsets(text, OffsetUnit::kGrapheme);
+  EXPECT_EQ(offsets.length(), 3);
+  EXPECT_EQ(offsets.span_from_code_points(0, 2), std::make_pair(0, 2));
+  EXPECT_EQ(offsets.span_from_code_points(2, 5), std::make_pair(1, 3));
+  EXPECT_EQ(offsets.span_from_code_points(4, 5), std::make_pair(2, 3));
+  // The other units never widen.
+  const OffsetConverter utf16(text, OffsetUnit::kUtf16);
+  EXPECT_EQ(utf16.span_from_code_points(0, 2), std::make_pair(0, 3));
+  EXPECT_THROW(offsets.span_from_code_points(0, 6), std::out_of_range);
+}
+
+TEST(TextOffsetsTest, GraphemeUnitIsTheIdentityOnPlainCjk) {
+  const std::string text = "北京大学的张伟, ABC１２３。";
+  const OffsetConverter offsets(text, OffsetUnit::kGrapheme);
+  const int length = static_cast<int>(count_code_points(text));
+  EXPECT_EQ(offsets.length(), length);
+  for (int i = 0; i <= length; ++i) EXPECT_EQ(offsets.from_code_points(i), i);
+}
+
+TEST(TextOffsetsTest, SupplementaryDetection) {
+  EXPECT_TRUE(has_supplementary_code_points("a😀"));
+  EXPECT_TRUE(has_supplementary_code_points("𠮷野家"));
+  EXPECT_FALSE(has_supplementary_code_points("张伟 é ＡＢＣ"));
 }
 
 }  // namespace

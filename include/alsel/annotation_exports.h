@@ -1,5 +1,5 @@
-// Readers of annotation tools' exports that LabeledReader (labeled_data.h) does not cover:
-// doccano JSONL whose offsets count UTF-16 code units, and Label Studio's JSON task exports.
+// Readers of Label Studio's JSON task exports (which LabeledReader serves, labeled_data.h), and
+// the span check every reader of tool offsets shares.
 //
 //   size_t skipped = 0;
 //   auto gold = alsel::read_label_studio("export.json", alsel::OffsetUnit::kCodePoint, skipped);
@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,9 +19,12 @@
 
 namespace alsel {
 
-// doccano JSONL ("label": [[start, end, "TAG"]] or "entities": [{start_offset, ...}]) whose
-// offsets are UTF-16 code units; spans sorted by start.
-std::vector<LabeledSentence> read_doccano_utf16(const std::string& path);
+// The span [start, end) given in `offsets.unit()` units of `text`, checked and converted to code
+// points. `expected_text` (may be null) is the span's text as the tool wrote it: a mismatch is an
+// InputError that suggests another unit. Every error starts with `where`.
+GoldSpan gold_span_from_offsets(const OffsetConverter& offsets, const std::string& text,
+                                int64_t start, int64_t end, const std::string& label,
+                                const std::string* expected_text, const std::string& where);
 
 // A Label Studio JSON export (a task array): per task, the last annotation that was not
 // cancelled is the gold one; tasks without one are counted in `skipped` and logged. Offsets in

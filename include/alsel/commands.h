@@ -10,9 +10,12 @@
 #pragma once
 
 #include <ostream>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "alsel/agreement.h"
 #include "alsel/labeled_data.h"
 #include "alsel/near_duplicates.h"
 #include "alsel/ner_model.h"
@@ -47,8 +50,10 @@ struct DedupeOptions {
   std::string mode = "near";   // none | exact (same normalized text) | near (exact, then MinHash
                                // near duplicates among the selection candidates)
   NearDuplicateConfig near;    // threshold, n-gram size, signature length
-  int candidate_factor = 4;    // near: candidates kept while scoring = k x factor (>= 1); more
-                               // are fetched in a refill pass when too many are suppressed
+  int candidate_factor = 4;    // near or a cap: candidates kept while scoring = k x factor (>= 1);
+                               // more are fetched in a refill pass when too many are suppressed
+  int max_per_entity = 0;      // --max-per-entity: sentences of a batch owed to one entity
+                               // (entity_cap.h); 0 = no cap
   void validate() const;
 };
 
@@ -68,11 +73,12 @@ struct SelectConfig {
   StrategyOptions strategy_options;
   int k = 100;                           // sentences to select (fewer if the pool is smaller)
   std::string out = "-";                 // the batch, best first; "-" = stdout
-  std::vector<std::string> labeled;      // BIO or doccano files: known entities (ltp-unk), and
-                                         // sentences excluded from the selection
+  std::vector<std::string> labeled;      // BIO, doccano, Prodigy or Label Studio files: known
+                                         // entities (ltp-unk), and sentences excluded
+  std::optional<OffsetUnit> labeled_offset_unit;  // their offsets' unit; unset = each tool's
   ExclusionOptions exclusion;
   DedupeOptions dedupe;
-  std::string format = "jsonl";          // jsonl | doccano | label-studio (selection_writer.h)
+  std::string format = "jsonl";          // jsonl | doccano | label-studio | prodigy
   WriterOptions writer;                  // offsets unit, Label Studio names, model_version
                                          // (empty = MODEL_NAME@SHA256[:12]); strategy is set
   RunOutputs outputs;
@@ -80,6 +86,8 @@ struct SelectConfig {
   std::vector<std::string> arguments;    // the command line, recorded in the manifest
   std::string cache;                     // --cache: SQLite file of scored sentences
                                          // (score_cache.h); empty = none
+  std::string agreement;                 // --agreement: `alsel agreement --json` report of the
+                                         // night's stop set, copied into the manifest
   ShardSpec shard;                       // --shard I/N: score only this shard of the pool and
                                          // write its candidates for `alsel merge` (shard.h,
                                          // shard_candidates.h); count 0 = the whole pool
@@ -93,6 +101,7 @@ struct ScoreConfig {
   double trim_threshold = kDefaultTrimThreshold;  // for the `trimmed` measure
   std::string out = "-";                          // JSONL in pool order; "-" = stdout
   std::vector<std::string> labeled;               // known entities for unknown_entities
+  std::optional<OffsetUnit> labeled_offset_unit;  // their offsets' unit; unset = each tool's
   RunOutputs outputs;                             // manifest (report and dropped unused)
   ProgressConfig progress;
   std::vector<std::string> arguments;             // the command line, for the manifest
@@ -109,7 +118,7 @@ struct MergeConfig {
   std::vector<std::string> inputs;  // one candidates file per shard index, any order
   int k = -1;                       // sentences to select; -1 = the shards' -k
   std::string out = "-";            // the batch, best first; "-" = stdout
-  std::string format = "jsonl";     // jsonl | doccano | label-studio (selection_writer.h)
+  std::string format = "jsonl";     // jsonl | doccano | label-studio | prodigy
   WriterOptions writer;             // offsets unit, Label Studio names, model_version (empty =
                                     // the shards' MODEL@SHA256[:12]); strategy is set
   RunOutputs outputs;               // manifest; dropped = near-duplicate suppressions (JSONL);
@@ -121,13 +130,13 @@ struct MergeConfig {
 // `alsel convert`: labeled data between BIO/CoNLL, doccano JSONL and Label Studio exports.
 struct ConvertConfig {
   std::vector<std::string> inputs;   // files, read in order
-  std::string from = "auto";         // auto | bio | doccano | label-studio
+  std::string from = "auto";         // auto | bio | doccano | prodigy | label-studio
   std::string to = "doccano";        // doccano | bio
   std::string out = "-";
-  OffsetUnit offset_unit = OffsetUnit::kCodePoint;      // unit of the input's doccano / Label Studio
-                                                        // offsets (Label Studio counts UTF-16)
-  OffsetUnit out_offset_unit = OffsetUnit::kCodePoint;  // unit of doccano output offsets (code points
-                                                        // are what --labeled and eval read)
+  std::optional<OffsetUnit> offset_unit;      // unit of the inputs' offsets; unset = each
+                                              // format's tool's unit (tool_offsets.h)
+  std::optional<OffsetUnit> out_offset_unit;  // unit of doccano output offsets; unset = UTF-16,
+                                              // doccano's, which --labeled and eval read too
   RunOutputs outputs;                // manifest (report and dropped unused)
   std::vector<std::string> arguments;  // the command line, for the manifest
   std::string bio_tokens = "auto";   // to bio: char (one token per character), whitespace
@@ -139,9 +148,24 @@ struct ConvertConfig {
 struct EvalConfig {
   ModelOptions model;
   InferenceConfig inference;
-  std::vector<std::string> data;               // BIO/CoNLL or doccano JSONL files with gold spans
+  std::vector<std::string> data;               // gold files: BIO/CoNLL, doccano, Prodigy, Label
+                                               // Studio (labeled_data.h)
   LabeledFormat format = LabeledFormat::kAuto;
+  std::optional<OffsetUnit> offset_unit;       // of the data's offsets; unset = each tool's
   bool json = false;                           // print a JSON object instead of the table
+  std::string out = "-";
+  void validate() const;
+};
+
+// `alsel agreement`: the stabilizing-predictions stopping rule on two `alsel score` outputs of
+// one stop set (agreement.h). With a history file, the comparison is appended to it and the rule
+// is checked over the history.
+struct AgreementConfig {
+  std::string before;   // the earlier model's scores of the stop set
+  std::string after;    // the later model's
+  std::string history;  // JSONL of earlier comparisons, appended to (empty = none)
+  StoppingRule rule;    // window and kappa threshold
+  bool json = false;    // a JSON object instead of text
   std::string out = "-";
   void validate() const;
 };
@@ -157,6 +181,7 @@ struct RunSummary {
   size_t excluded_sent = 0;       // dropped: already sent for annotation (--exclude)
   size_t exact_duplicates = 0;    // dropped: same normalized text as an earlier sentence
   size_t near_duplicates = 0;     // selection candidates suppressed as near duplicates
+  size_t entity_capped = 0;       // selection candidates suppressed by --max-per-entity
   size_t refill_passes = 0;       // extra passes fetching candidates after suppressions
   size_t selected = 0;
   double seconds = 0;
@@ -177,6 +202,8 @@ RunSummary run_merge(const MergeConfig& config);
 // Returns the overall entity F1 in percent.
 double run_eval(const EvalConfig& config);
 void run_info(const InfoConfig& config, std::ostream& out);
+// Returns the comparison and the rule's decision (over the history, this comparison included).
+std::pair<Agreement, StopDecision> run_agreement(const AgreementConfig& config);
 ConvertSummary run_convert(const ConvertConfig& config);
 void print_strategies(std::ostream& out);
 

@@ -5,7 +5,7 @@
 //   alsel::ExclusionSet sent(alsel::ExclusionMatch::kIdOrText);
 //   sent.add_exclude_file("sent/2025-01-01.jsonl");   // ids, JSONL or a Label Studio task list
 //   alsel::ExclusionSet labeled;
-//   labeled.add_labeled_file("labeled.bio");          // BIO/CoNLL or doccano JSONL
+//   labeled.add_labeled_file("labeled.bio");          // BIO/CoNLL, doccano, Prodigy, Label Studio
 //   if (sent.find(item.id, alsel::normalized_text_hash(item.text)) !=
 //   alsel::ExclusionReason::kNone) ...
 //
@@ -25,10 +25,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "alsel/id_set.h"
+
+#include "alsel/text_offsets.h"
 
 namespace alsel {
 
@@ -58,7 +61,9 @@ class ExclusionSet {
   // Every sentence of a BIO/CoNLL or doccano file: its text, and its id when the file gave one
   // (doccano "id"; BIO sentences have only FILE:LINE, which is not added). Returns the number
   // of sentences. Throws InputError from the reader.
-  size_t add_labeled_file(const std::string& path);
+  // `unit`: the file's offset unit (labeled_data.h; unset = its tool's); ids and texts do not
+  // depend on it, but a reader checks every span.
+  size_t add_labeled_file(const std::string& path, std::optional<OffsetUnit> unit = std::nullopt);
 
   // Every entry of an exclude file (formats above). `id_field` / `text_field` name the keys
   // of JSON objects. Returns the number of entries. Throws InputError "FILE:LINE: ..." on

@@ -1,11 +1,12 @@
-// The batch of k sentences without near duplicates from a pass that kept only the best
-// k x factor candidates: when suppressions leave the batch short, the next candidates of the
-// whole ranking are scored again and offered, in passes that at least double each time (so
-// their number stays logarithmic in the pool even when nearly every candidate is a duplicate).
+// The batch of k sentences without near duplicates, and with at most --max-per-entity sentences
+// owed to one entity (BatchRules), from a pass that kept only the best k x factor candidates:
+// when suppressions leave the batch short, the next candidates of the whole ranking are scored
+// again and offered, in passes that at least double each time (so their number stays
+// logarithmic in the pool even when nearly every candidate is suppressed).
 //
 //   std::vector<alsel::RankEntry> ranking;   // every scored sentence, in pool order
 //   alsel::NearDuplicateBatch batch = alsel::select_without_near_duplicates(
-//       top.take(), ranking, k, factor, near, rescore);
+//       top.take(), ranking, k, factor, rules, rescore);
 //
 // The result is the greedy pass of NearDuplicateSuppressor over the whole ranking
 // (near_duplicate_suppressor.h), as long as `rescore` gives back what the first pass scored.
@@ -50,7 +51,7 @@ struct NearDuplicateBatch {
 NearDuplicateBatch select_without_near_duplicates(std::vector<Selected> candidates,
                                                   const std::vector<RankEntry>& ranking, size_t k,
                                                   size_t candidate_factor,
-                                                  const NearDuplicateConfig& near,
+                                                  const BatchRules& rules,
                                                   const RescoreFunction& rescore);
 
 }  // namespace alsel

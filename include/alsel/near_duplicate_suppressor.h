@@ -1,6 +1,7 @@
-// Greedy near-duplicate suppression over candidates offered in rank order: a candidate is
-// accepted unless its MinHash-estimated similarity to an already accepted sentence reaches the
-// threshold (alsel/near_duplicates.h); the next-best candidate then takes its place.
+// Greedy suppression over candidates offered in rank order: a candidate is accepted unless
+// (1) the batch already holds --max-per-entity sentences owned by the same entity (entity_cap.h),
+// or (2) its MinHash-estimated similarity to an already accepted sentence reaches the threshold
+// (alsel/near_duplicates.h); the next-best candidate then takes its place. Either rule can be off.
 //
 //   alsel::NearDuplicateSuppressor suppressor(k, near_config);
 //   for (alsel::Selected& candidate : candidates_best_first) {
@@ -16,17 +17,30 @@
 
 #include <cstddef>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "alsel/entity_cap.h"
 #include "alsel/near_duplicates.h"
 #include "alsel/selector.h"
 
 namespace alsel {
 
+// Which rules a batch is built under.
+struct BatchRules {
+  bool near = true;                // suppress near duplicates (--dedupe near)
+  NearDuplicateConfig near_config;
+  int max_per_entity = 0;          // sentences a batch may owe to one entity; 0 = no cap
+  bool active() const { return near || max_per_entity > 0; }
+};
+
 struct Suppression {
   std::string id;            // the suppressed candidate
-  std::string duplicate_of;  // the accepted sentence it resembles
-  double similarity = 0;     // their estimated Jaccard similarity
+  std::string reason = "near-duplicate";  // or "entity-cap"
+  std::string duplicate_of;  // the accepted sentence it resembles; entity-cap: the first
+                             // accepted sentence of the same owner
+  std::string owner;         // entity-cap: the entity text (normalized) the cap counts
+  double similarity = 0;     // near duplicates: their estimated Jaccard similarity
   double score = 0;          // the suppressed candidate's score
   std::string file;          // where it came from
   size_t line = 0;
@@ -34,7 +48,8 @@ struct Suppression {
 
 class NearDuplicateSuppressor {
  public:
-  NearDuplicateSuppressor(size_t k, NearDuplicateConfig config);
+  NearDuplicateSuppressor(size_t k, NearDuplicateConfig config);  // near duplicates only
+  NearDuplicateSuppressor(size_t k, BatchRules rules);
 
   // Offers the next candidate (worse-ranked than every earlier one). Returns true when it is
   // accepted; false when it is suppressed (recorded in suppressed()) or the batch is full.
@@ -49,6 +64,9 @@ class NearDuplicateSuppressor {
 
  private:
   size_t k_;
+  BatchRules rules_;
+  EntityCap cap_;
+  std::unordered_map<std::string, std::string> first_of_owner_;  // owner -> first accepted id
   NearDuplicateIndex index_;
   std::vector<Selected> accepted_;
   std::vector<std::string> accepted_ids_;  // by index in index_

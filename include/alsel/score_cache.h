@@ -62,6 +62,8 @@ struct CacheKey {
                                     // also when --probs marginal meets a model without CRF)
   int window_overlap = 0;           // wordpieces shared by windows (resolved, never 0)
   std::string alsel_version;        // a new release never reads an older one's rows
+  std::string entity_constraint;    // kEntityConstraintVersion (entity_constraint.h): rows
+                                    // decoded under another rule are never served
 
   // Canonical description, one "name=value" line per field (stored in the models table).
   std::string to_string() const;

@@ -3,7 +3,7 @@
 //
 //   alsel::WriterOptions options;
 //   options.strategy = "ltp";
-//   options.offset_unit = alsel::OffsetUnit::kUtf16;
+//   options.offset_unit = alsel::OffsetUnit::kUtf16;   // unset: the tool's unit (tool_offsets.h)
 //   auto writer = alsel::make_selection_writer("label-studio", options, out_stream);
 //   int rank = 0;
 //   for (const alsel::Selected& item : selected) writer->write(item, ++rank);
@@ -14,12 +14,20 @@
 //   doccano       JSONL {"text", "label": [[start, end, "TAG"], ...], "id", "score", "rank",
 //                 "strategy"}: the model's entities as pre-annotations
 //   label-studio  one JSON array of tasks {"data": {"text", "id", "al_score", "al_rank",
-//                 "al_strategy"}, "predictions": [{"model_version", "score", "result": [...]}]}
-// Every entity offset is written in `offset_unit` (code points by default).
+//                 "al_strategy"}, "predictions": [{"model_version", "score", "result": [...]}]};
+//                 logs a warning when a task's text holds characters above U+FFFF
+//   prodigy       JSONL {"text", "tokens": [{"text", "start", "end", "id", "ws"}], "spans":
+//                 [{"start", "end", "token_start", "token_end", "label", "text"}], "meta": {"id",
+//                 "score", "rank", "strategy"}}; token_end is inclusive, as in Prodigy; no
+//                 _input_hash / _task_hash (Prodigy's loaders set them on import)
+// Every entity offset is written in `offset_unit`, by default the unit the format's tool counts
+// (tool_offsets.h: UTF-16 for doccano, code points for the others). In grapheme units a span is
+// widened to whole grapheme clusters.
 #pragma once
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -31,7 +39,8 @@ namespace alsel {
 
 struct WriterOptions {
   std::string strategy;                             // strategy name written with each sentence
-  OffsetUnit offset_unit = OffsetUnit::kCodePoint;  // unit of every entity start/end
+  std::optional<OffsetUnit> offset_unit;  // unit of every entity start/end; unset = the
+                                          // format's tool's unit (tool_offset_unit)
   std::string from_name = "label";                  // Label Studio: name of the <Labels> control
   std::string to_name = "text";  // Label Studio: name of the <Text> object it labels
   std::string model_version;     // Label Studio: predictions' model_version
@@ -57,11 +66,14 @@ std::unique_ptr<SelectionWriter> make_selection_writer(const std::string& format
 // Throws UsageError listing the valid names unless a writer is registered as `format`.
 void check_selection_format(const std::string& format);
 
+// The unit `format` is written in under `options`: options.offset_unit, else the tool's unit.
+OffsetUnit writer_offset_unit(const std::string& format, const WriterOptions& options);
+
 // Registered format names, sorted.
 std::vector<std::string> selection_format_names();
 
-// [{"start", "end", "label", "text", "confidence"}, ...] with offsets converted by `offsets`
-// (nullptr = code points).
+// [{"start", "end", "label", "text", "confidence"}, ...] with spans converted by `offsets`
+// (OffsetConverter::span_from_code_points; nullptr = code points).
 nlohmann::ordered_json entities_to_json(const std::vector<EntitySpan>& entities,
                                         const OffsetConverter* offsets);
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "alsel/pipeline.h"
@@ -18,6 +19,7 @@ namespace alsel {
 struct Selected {
   double score = 0;
   ScoredSentence sentence;
+  std::string owner;  // --max-per-entity: uncertainty_owner (entity_cap.h), set when first needed
 };
 
 class TopKSelector {

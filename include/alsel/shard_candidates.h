@@ -14,7 +14,9 @@
 // fingerprints, inference settings that change results): `alsel merge` refuses shards whose
 // settings differ. Then `candidates` lines, the shard's best sentences, best first:
 //   {"id", "text", "score", "position", "file", "line", "nlc", "trimmed", "mnlp", "entropy",
-//    "ltp", "unknown_entities", "entities": [{"start", "end", "label", "text", "confidence"}]}
+//    "ltp", "unknown_entities", "entities": [{"start", "end", "label", "text", "confidence"}],
+//    "words": [[start, end], ...], "owner"}   (the model's words, for Prodigy's tokens, and the
+//    entity the sentence owes its score to, for --max-per-entity; both optional)
 // `position` is the line's index among the non-blank lines of the whole pool (alsel/shard.h),
 // entity offsets are code points. Numbers round-trip exactly (shortest form that parses back to
 // the same double); NaN and infinities, which JSON lacks, are the strings "NaN", "Infinity",
@@ -42,6 +44,7 @@ struct ShardCandidatesHeader {
   std::string model_version;        // MODEL@SHA256[:12], Label Studio's default model_version
   std::string dedupe = "near";      // none | exact | near (also in settings)
   NearDuplicateConfig near;         // near-duplicate parameters (also in settings)
+  int max_per_entity = 0;           // --max-per-entity (also in settings); 0 = no cap
   nlohmann::ordered_json settings;  // must be equal across the shards of one merge
   uint64_t scored = 0;              // sentences this shard scored
   uint64_t candidates = 0;          // candidate lines that follow the header

@@ -1,9 +1,10 @@
 // `alsel convert`: annotated batches back into the formats --labeled and `alsel eval` read.
 //
-// Inputs: BIO/CoNLL and doccano JSONL (through LabeledReader, like --labeled), and Label Studio
-// JSON exports (a task array; the last annotation that was not cancelled is the gold one; tasks
-// without one are skipped). Outputs: doccano JSONL or BIO (tab-separated, blank line between
-// sentences).
+// Inputs: BIO/CoNLL, doccano JSONL, Prodigy JSONL and Label Studio JSON exports, through
+// LabeledReader like --labeled (offsets in each tool's unit unless --offset-unit says otherwise;
+// Label Studio: the last annotation that was not cancelled; Prodigy: accepted tasks; the others
+// are skipped). Outputs: doccano JSONL (UTF-16 offsets by default, doccano's unit, which
+// --labeled also reads by default) or BIO (tab-separated, blank line between sentences).
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -15,10 +16,11 @@
 #include <tuple>
 
 #include "alsel/atomic_file.h"
-#include "alsel/annotation_exports.h"
+#include "alsel/labeled_data.h"
 #include "alsel/commands.h"
 #include "alsel/errors.h"
 #include "alsel/run_files.h"
+#include "alsel/tool_offsets.h"
 #include "alsel/json_output.h"
 #include "alsel/unicode.h"
 #include "alsel/utf8.h"
@@ -28,9 +30,7 @@ namespace alsel {
 
 void ConvertConfig::validate() const {
   if (inputs.empty()) throw UsageError("--input needs at least one file");
-  if (from != "auto" && from != "bio" && from != "doccano" && from != "label-studio") {
-    throw UsageError("--from must be auto, bio, doccano or label-studio, got '" + from + "'");
-  }
+  parse_labeled_format(from);  // throws UsageError naming the valid formats
   if (to != "doccano" && to != "bio")
     throw UsageError("--to must be doccano or bio, got '" + to + "'");
   if (bio_tokens != "auto" && bio_tokens != "char" && bio_tokens != "whitespace") {
@@ -50,30 +50,6 @@ using nlohmann::json;
 // controls would break the line.
 bool separates_tokens(char32_t c) { return is_whitespace(c) || c < 0x20 || c == 0x7F; }
 
-// First non-blank character of a file, 0 when there is none.
-char first_character(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw InputError("cannot open '" + path + "': " + std::strerror(errno));
-  char c;
-  int position = 0;
-  while (file.get(c)) {
-    // Skip a UTF-8 BOM and whitespace.
-    if (position++ < 3 &&
-        (static_cast<unsigned char>(c) == 0xEF || static_cast<unsigned char>(c) == 0xBB ||
-         static_cast<unsigned char>(c) == 0xBF)) {
-      continue;
-    }
-    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return c;
-  }
-  return 0;
-}
-
-std::string input_format(const ConvertConfig& config, const std::string& path) {
-  if (config.from != "auto") return config.from;
-  if (first_character(path) == '[') return "label-studio";
-  return detect_labeled_format(path) == LabeledFormat::kDoccano ? "doccano" : "bio";
-}
-
 void write_doccano(std::ostream& out, const LabeledSentence& sentence, OffsetUnit unit) {
   const OffsetConverter offsets(sentence.text, unit);
   nlohmann::ordered_json line;
@@ -81,8 +57,8 @@ void write_doccano(std::ostream& out, const LabeledSentence& sentence, OffsetUni
   line["text"] = sentence.text;
   nlohmann::ordered_json labels = nlohmann::ordered_json::array();
   for (const GoldSpan& span : sentence.spans) {
-    labels.push_back(
-        {offsets.from_code_points(span.start), offsets.from_code_points(span.end), span.label});
+    const auto [start, end] = offsets.span_from_code_points(span.start, span.end);
+    labels.push_back({start, end, span.label});
   }
   line["label"] = std::move(labels);
   out << dump_json(line) << '\n';
@@ -167,28 +143,27 @@ ConvertSummary run_convert(const ConvertConfig& config) {
   AtomicOutputFile out(config.out);
   std::optional<AtomicOutputFile> manifest_file;
   if (!manifest_target.empty()) manifest_file.emplace(manifest_target);
-  const auto emit = [&](const LabeledSentence& sentence) {
+  const auto emit = [&](const LabeledSentence& sentence, OffsetUnit out_unit) {
     ++summary.sentences;
     if (config.to == "doccano") {
-      write_doccano(out.stream(), sentence, config.out_offset_unit);
+      write_doccano(out.stream(), sentence, out_unit);
       summary.entities += sentence.spans.size();
     } else {
       summary.entities += write_bio(out.stream(), sentence, config.bio_tokens);
     }
   };
+  const OffsetUnit out_unit = config.out_offset_unit.value_or(tool_offset_unit("doccano"));
+  nlohmann::ordered_json input_units = nlohmann::ordered_json::array();
   for (const std::string& path : config.inputs) {
-    const std::string format = input_format(config, path);
-    if (format == "label-studio") {
-      for (const LabeledSentence& sentence :
-           read_label_studio(path, config.offset_unit, summary.skipped))
-        emit(sentence);
-    } else if (format == "doccano" && config.offset_unit == OffsetUnit::kUtf16) {
-      for (const LabeledSentence& sentence : read_doccano_utf16(path)) emit(sentence);
-    } else {
-      LabeledReader reader(path, format == "bio" ? LabeledFormat::kBio : LabeledFormat::kDoccano);
-      LabeledSentence sentence;
-      while (reader.next(sentence)) emit(sentence);
-    }
+    LabeledReader reader(path, parse_labeled_format(config.from), config.offset_unit);
+    LabeledSentence sentence;
+    while (reader.next(sentence)) emit(sentence, out_unit);
+    summary.skipped += reader.skipped();
+    input_units.push_back(
+        {{"path", path},
+         {"format", labeled_format_name(reader.format())},
+         {"offset_unit", reader.format() == LabeledFormat::kBio ? nullptr
+                                                                : nlohmann::ordered_json(offset_unit_name(reader.offset_unit()))}});
   }
   if (!out.stream()) throw OutputError("writing '" + config.out + "' failed");
   out.finish();  // renamed together with the manifest
@@ -197,8 +172,11 @@ ConvertSummary run_convert(const ConvertConfig& config) {
     manifest["inputs"] = fingerprints_json(input_files);
     manifest["settings"] = {{"from", config.from},
                             {"to", config.to},
-                            {"offset_unit", offset_unit_name(config.offset_unit)},
-                            {"out_offset_unit", offset_unit_name(config.out_offset_unit)},
+                            {"offset_unit", config.offset_unit ? nlohmann::ordered_json(offset_unit_name(*config.offset_unit))
+                                                               : nlohmann::ordered_json("tool")},
+                            {"inputs", input_units},
+                            {"out_offset_unit", config.to == "doccano" ? nlohmann::ordered_json(offset_unit_name(out_unit))
+                                                                       : nlohmann::ordered_json(nullptr)},
                             {"bio_tokens", config.bio_tokens}};
     manifest["counts"] = {{"sentences", summary.sentences},
                           {"entities", summary.entities},

@@ -43,7 +43,8 @@ double run_eval(const EvalConfig& config) {
     while (true) {
       if (!reader) {
         if (file_index == config.data.size()) return false;
-        reader = std::make_unique<LabeledReader>(config.data[file_index++], config.format);
+        reader = std::make_unique<LabeledReader>(config.data[file_index++], config.format,
+                                                 config.offset_unit);
       }
       if (reader->next(sentence)) break;
       reader.reset();

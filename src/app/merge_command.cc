@@ -161,7 +161,8 @@ RunSummary run_merge(const MergeConfig& config) {
   std::string model_version =
       config.writer.model_version.empty() ? first.model_version : config.writer.model_version;
 
-  ShardMergeResult result = merge_shard_candidates(shards, k, dedupe, near);
+  const int max_per_entity = first.max_per_entity;  // equal across shards: part of settings
+  ShardMergeResult result = merge_shard_candidates(shards, k, dedupe, near, max_per_entity);
   const std::vector<Selected>& selected = result.selected;
 
   WriterOptions writer_options = config.writer;
@@ -186,7 +187,9 @@ RunSummary run_merge(const MergeConfig& config) {
   summary.excluded_labeled = counts["excluded_labeled"].get<size_t>();
   summary.excluded_sent = counts["excluded_sent"].get<size_t>();
   summary.exact_duplicates = counts["exact_duplicates"].get<size_t>();
-  summary.near_duplicates = result.suppressed.size();
+  for (const Suppression& suppression : result.suppressed) {
+    ++(suppression.reason == "entity-cap" ? summary.entity_capped : summary.near_duplicates);
+  }
   summary.selected = selected.size();
   summary.seconds = seconds_since(started);
   summary.manifest = manifest_target;
@@ -199,13 +202,15 @@ RunSummary run_merge(const MergeConfig& config) {
     settings["strategy"] = strategy;
     settings["k"] = k;
     settings["dedupe"] = dedupe;
+    settings["max_per_entity"] = max_per_entity;
     settings["shard_count"] = first.shard.count;
     settings["format"] = config.format;
-    settings["offset_unit"] = offset_unit_name(config.writer.offset_unit);
+    settings["offset_unit"] = offset_unit_name(writer_offset_unit(config.format, config.writer));
     manifest["settings"] = settings;
     counts["excluded"] = summary.excluded_labeled + summary.excluded_sent;
     counts["deduplicated"] = summary.exact_duplicates + summary.near_duplicates;
     counts["near_duplicates"] = summary.near_duplicates;
+    counts["entity_capped"] = summary.entity_capped;
     counts["candidates_used"] = result.candidates_used;
     counts["selected"] = summary.selected;
     manifest["counts"] = counts;
@@ -217,11 +222,11 @@ RunSummary run_merge(const MergeConfig& config) {
   commit_together({&out, dropped ? &*dropped : nullptr, manifest_file ? &*manifest_file : nullptr});
   spdlog::info(
       "merge: {} shards, scored {}, rejected {}, excluded {}, duplicates {} (exact {}, near {}), "
-      "selected {} in {:.1f}s",
+      "{} over --max-per-entity, selected {} in {:.1f}s",
       shards.size(), summary.counts.scored, summary.counts.rejected,
       summary.excluded_labeled + summary.excluded_sent,
       summary.exact_duplicates + summary.near_duplicates, summary.exact_duplicates,
-      summary.near_duplicates, summary.selected, summary.seconds);
+      summary.near_duplicates, summary.entity_capped, summary.selected, summary.seconds);
   return summary;
 }
 

@@ -37,13 +37,14 @@ void add_model_files(RunFiles& files, const ModelOptions& options) {
   files.input("--labels", options.labels_path);
 }
 
-std::unordered_set<std::string> load_known_entities(const std::vector<std::string>& labeled, bool needed) {
+std::unordered_set<std::string> load_known_entities(const std::vector<std::string>& labeled,
+                                                    std::optional<OffsetUnit> unit, bool needed) {
   std::unordered_set<std::string> known;
   if (labeled.empty()) {
     if (needed) spdlog::info("no --labeled files: every predicted entity counts as unknown");
     return known;
   }
-  known = known_entity_texts(labeled);
+  known = known_entity_texts(labeled, LabeledFormat::kAuto, unit);
   spdlog::info("{} known entity texts from {} labeled file(s)", known.size(), labeled.size());
   return known;
 }
@@ -210,9 +211,13 @@ nlohmann::ordered_json selection_json(const std::vector<Selected>& selected) {
 nlohmann::ordered_json near_duplicate_json(const Suppression& suppression) {
   nlohmann::ordered_json line;
   line["id"] = suppression.id;
-  line["reason"] = "near-duplicate";
+  line["reason"] = suppression.reason;  // near-duplicate or entity-cap
   line["duplicate_of"] = suppression.duplicate_of;
-  line["similarity"] = suppression.similarity;
+  if (suppression.reason == "entity-cap") {
+    line["entity"] = suppression.owner;  // the cap's key: the entity the batch already holds
+  } else {
+    line["similarity"] = suppression.similarity;
+  }
   line["score"] = suppression.score;
   line["file"] = suppression.file;
   line["line"] = suppression.line;

@@ -28,6 +28,7 @@ void add_model_files(RunFiles& files, const ModelOptions& options);
 
 // Known-entity texts from labeled files; logs how many, or that every entity counts as unknown.
 std::unordered_set<std::string> load_known_entities(const std::vector<std::string>& labeled,
+                                                    std::optional<OffsetUnit> unit,
                                                     bool needed);
 
 // Receives rejected lines: one-line warning, the rejects file, or (strict) an InputError.

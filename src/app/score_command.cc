@@ -56,7 +56,8 @@ RunSummary run_score(const ScoreConfig& config) {
   phase = std::chrono::steady_clock::now();
   std::unique_ptr<NerModel> model = load_model_logged(config.model);
   const FileFingerprint model_file = fingerprint_file(config.model.path);
-  const std::unordered_set<std::string> known = load_known_entities(config.labeled, true);
+  const std::vector<std::string>& labels = model->metadata().labels;
+  const std::unordered_set<std::string> known = load_known_entities(config.labeled, config.labeled_offset_unit, true);
   Annotator annotator(*model, config.inference, config.labeled.empty() ? nullptr : &known);
   const std::unique_ptr<ScoreCache> cache = open_cache(config.cache, *model, model_file, annotator);
   timings["model_load"] = seconds_since(phase);
@@ -94,6 +95,10 @@ RunSummary run_score(const ScoreConfig& config) {
         line["id"] = sentence.analysis.id;
         add_measures_json(sentence.measures, line);
         line["num_words"] = sentence.analysis.num_words;
+        // The decoded label of every word: what `alsel agreement` compares between models.
+        nlohmann::ordered_json tags = nlohmann::ordered_json::array();
+        for (int label : sentence.analysis.best_path) tags.push_back(labels.at(label));
+        line["tags"] = std::move(tags);
         line["entities"] = entities_json(sentence.analysis.entities);
         out.stream() << dump_json(line) << '\n';
         for (size_t i = 0; i < distributions.size(); ++i)
@@ -124,6 +129,9 @@ RunSummary run_score(const ScoreConfig& config) {
                         model_json(config.model, *model, model_file), pool_files, labeled_files);
     nlohmann::ordered_json settings;
     settings["trim_threshold"] = config.trim_threshold;
+    settings["labeled_offset_unit"] = config.labeled_offset_unit
+                                          ? offset_unit_name(*config.labeled_offset_unit)
+                                          : "tool";  // each file in its tool's unit
     settings["inference"] = config.inference.to_string();
     if (config.shard.enabled()) {
       settings["shard"] = {{"index", config.shard.index},

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <numeric>
+#include <sstream>
 #include <unordered_map>
 
 #include "alsel/atomic_file.h"
@@ -10,12 +12,14 @@
 #include "alsel/errors.h"
 #include "alsel/html_report.h"
 #include "alsel/json_output.h"
+#include "alsel/manifest.h"
 #include "alsel/near_duplicate_refill.h"
 #include "alsel/near_duplicate_suppressor.h"
 #include "alsel/pool_filter.h"
 #include "alsel/run_files.h"
 #include "alsel/score_summary.h"
 #include "alsel/selector.h"
+#include "alsel/utf8.h"
 #include "run_support.h"
 #include "shard_output.h"
 
@@ -37,6 +41,9 @@ void DedupeOptions::validate() const {
   near.validate();
   if (candidate_factor < 1) {
     throw UsageError("--candidate-factor must be >= 1, got " + std::to_string(candidate_factor));
+  }
+  if (max_per_entity < 0) {
+    throw UsageError("--max-per-entity must be >= 0 (0 = no cap), got " + std::to_string(max_per_entity));
   }
 }
 
@@ -88,9 +95,15 @@ class DroppedLog {
     file_->stream() << dump_json(line) << '\n';
   }
   void suppressed(const Suppression& suppression) {
-    spdlog::debug("{}:{}: id {}: near duplicate of {} (similarity {:.2f})", suppression.file,
-                  suppression.line, suppression.id, suppression.duplicate_of,
-                  suppression.similarity);
+    if (suppression.reason == "entity-cap") {
+      spdlog::debug("{}:{}: id {}: the batch already holds the cap of sentences owed to '{}' (first {})",
+                    suppression.file, suppression.line, suppression.id, suppression.owner,
+                    suppression.duplicate_of);
+    } else {
+      spdlog::debug("{}:{}: id {}: near duplicate of {} (similarity {:.2f})", suppression.file,
+                    suppression.line, suppression.id, suppression.duplicate_of,
+                    suppression.similarity);
+    }
     if (file_) file_->stream() << dump_json(near_duplicate_json(suppression)) << '\n';
   }
   AtomicOutputFile* file() { return file_ ? &*file_ : nullptr; }
@@ -98,6 +111,24 @@ class DroppedLog {
  private:
   std::optional<AtomicOutputFile> file_;
 };
+
+// The JSON report of `alsel agreement --json` (kappa, bound, the rule's decision), for the manifest.
+nlohmann::ordered_json read_agreement_report(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError("cannot open --agreement file '" + path + "'");
+  std::ostringstream content;
+  content << in.rdbuf();
+  try {
+    nlohmann::ordered_json report = nlohmann::ordered_json::parse(content.str());
+    if (!report.is_object() || !report.contains("kappa") || !report.contains("rule")) {
+      throw InputError(path + ": not the JSON report of `alsel agreement --json`");
+    }
+    report["file"] = fingerprint_json(fingerprint_file(path));
+    return report;
+  } catch (const nlohmann::json::exception& error) {
+    throw InputError(path + ": invalid JSON: " + excerpt_utf8(error.what(), 300));
+  }
+}
 
 bool reads_stdin(const std::vector<std::string>& paths) {
   return std::find(paths.begin(), paths.end(), "-") != paths.end();
@@ -129,6 +160,7 @@ RunSummary run_select(const SelectConfig& config) {
   RunFiles files;
   files.inputs("--pool", config.pool.paths);
   files.inputs("--labeled", config.labeled);
+  files.input("--agreement", config.agreement);
   files.inputs("--exclude", config.exclusion.exclude);
   add_model_files(files, config.model);
   files.input("--cache", config.cache);
@@ -163,7 +195,7 @@ RunSummary run_select(const SelectConfig& config) {
                                                         : ExclusionMatch::kIdOrText;
   ExclusionSet labeled_set(match), sent_set(match);
   if (config.exclusion.exclude_labeled) {
-    for (const std::string& path : config.labeled) labeled_set.add_labeled_file(path);
+    for (const std::string& path : config.labeled) labeled_set.add_labeled_file(path, config.labeled_offset_unit);
   }
   size_t sent_entries = 0;
   for (const std::string& path : config.exclusion.exclude) {
@@ -183,7 +215,7 @@ RunSummary run_select(const SelectConfig& config) {
   std::unique_ptr<NerModel> model = load_model_logged(config.model);
   const FileFingerprint model_file = fingerprint_file(config.model.path);
   const std::unordered_set<std::string> known =
-      load_known_entities(config.labeled, strategy->needs_known_entities());
+      load_known_entities(config.labeled, config.labeled_offset_unit, strategy->needs_known_entities());
   Annotator annotator(*model, config.inference, config.labeled.empty() ? nullptr : &known);
   const std::unique_ptr<ScoreCache> cache = open_cache(config.cache, *model, model_file, annotator);
   timings["model_load"] = seconds_since(phase);
@@ -193,7 +225,8 @@ RunSummary run_select(const SelectConfig& config) {
   PoolFilter filter(&labeled_set, &sent_set, config.dedupe.mode != "none");
   const size_t k = static_cast<size_t>(config.k);
   const size_t factor = static_cast<size_t>(config.dedupe.candidate_factor);
-  TopKSelector top(near ? k * factor : k);
+  const BatchRules rules{near, config.dedupe.near, config.dedupe.max_per_entity};
+  TopKSelector top(rules.active() ? k * factor : k);
   std::vector<RankEntry> ranking;
   ScoreSummary pool_scores;
   MeasureSums measure_sums;
@@ -242,7 +275,7 @@ RunSummary run_select(const SelectConfig& config) {
         pool_scores.add(score);
         measure_sums.add(sentence.measures);
         if (sharded) sentence.order = positions.take(sentence.analysis.id);  // ties: pool order
-        if (near && !sharded) ranking.push_back(RankEntry{score, hash_id(sentence.analysis.id)});
+        if (rules.active() && !sharded) ranking.push_back(RankEntry{score, hash_id(sentence.analysis.id)});
         top.offer(score, std::move(sentence));
         ++scored;
         progress->update(lines_done(), scored);
@@ -267,7 +300,7 @@ RunSummary run_select(const SelectConfig& config) {
   phase = std::chrono::steady_clock::now();
   std::vector<Selected> selected;
   double refill_seconds = 0;
-  if (!near || sharded) {
+  if (!rules.active() || sharded) {
     selected = top.take();  // a shard lists its candidates; alsel merge suppresses
   } else {
     // A refill pass reads the pool again and scores only the wanted sentences (the cache makes
@@ -289,16 +322,17 @@ RunSummary run_select(const SelectConfig& config) {
               const auto found = wanted.find(hash_id(sentence.analysis.id));
               if (found == wanted.end()) return;
               sentence.order = found->second;  // pass 1's order and score, so that ranks agree
-              refill.push_back(Selected{ranking[found->second].score, std::move(sentence)});
+              refill.push_back(Selected{ranking[found->second].score, std::move(sentence), std::string()});
             },
             [](const PoolItem&) {}, cache.get());
         return refill;
       };
     }
-    NearDuplicateBatch batch = select_without_near_duplicates(
-        top.take(), ranking, k, factor, config.dedupe.near, rescore);
-    for (const Suppression& suppression : batch.suppressed) dropped.suppressed(suppression);
-    summary.near_duplicates = batch.suppressed.size();
+    NearDuplicateBatch batch = select_without_near_duplicates(top.take(), ranking, k, factor, rules, rescore);
+    for (const Suppression& suppression : batch.suppressed) {
+      dropped.suppressed(suppression);
+      ++(suppression.reason == "entity-cap" ? summary.entity_capped : summary.near_duplicates);
+    }
     summary.refill_passes = batch.refill_passes;
     refill_seconds = batch.refill_seconds;
     selected = std::move(batch.selected);
@@ -345,7 +379,8 @@ RunSummary run_select(const SelectConfig& config) {
                        std::to_string(summary.counts.rejected) + ", excluded " +
                        std::to_string(filtered.excluded()) + ", duplicates " +
                        std::to_string(summary.exact_duplicates) + " exact + " +
-                       std::to_string(summary.near_duplicates) + " near, selected " +
+                       std::to_string(summary.near_duplicates) + " near, " +
+                       std::to_string(summary.entity_capped) + " over --max-per-entity, selected " +
                        std::to_string(selected.size())},
         {"pool scores", "min " + format_fixed(pool_scores.min(), 4) + ", mean " +
                             format_fixed(pool_scores.mean(), 4) + ", median " +
@@ -385,11 +420,15 @@ RunSummary run_select(const SelectConfig& config) {
       settings["near_threshold"] = config.dedupe.near.threshold;
       settings["ngram"] = config.dedupe.near.ngram;
       settings["minhash_hashes"] = config.dedupe.near.num_hashes;
-      settings["candidate_factor"] = config.dedupe.candidate_factor;
     }
+    if (rules.active()) settings["candidate_factor"] = config.dedupe.candidate_factor;
+    settings["max_per_entity"] = config.dedupe.max_per_entity;
     settings["exclusion_match"] = exclusion_match_name(match);
     settings["format"] = config.format;
-    settings["offset_unit"] = offset_unit_name(config.writer.offset_unit);
+    settings["offset_unit"] = offset_unit_name(writer_offset_unit(config.format, config.writer));
+    settings["labeled_offset_unit"] = config.labeled_offset_unit
+                                          ? offset_unit_name(*config.labeled_offset_unit)
+                                          : "tool";  // each file in its tool's unit
     settings["inference"] = config.inference.to_string();
     if (sharded) {
       settings["shard"] = {{"index", config.shard.index},
@@ -407,6 +446,7 @@ RunSummary run_select(const SelectConfig& config) {
     counts["deduplicated"] = summary.exact_duplicates + summary.near_duplicates;
     counts["exact_duplicates"] = summary.exact_duplicates;
     counts["near_duplicates"] = summary.near_duplicates;
+    counts["entity_capped"] = summary.entity_capped;
     counts["selected"] = summary.selected;
     counts["refill_passes"] = summary.refill_passes;
     counts["windows"] = summary.counts.windows;
@@ -419,6 +459,7 @@ RunSummary run_select(const SelectConfig& config) {
     manifest["score_distribution"] = distribution;
     manifest["measure_means"] = measure_sums.means_json();
     manifest["selection"] = selection_json(selected);
+    if (!config.agreement.empty()) manifest["stopping_rule"] = read_agreement_report(config.agreement);
     manifest["outputs"] = {{"out", output_json(&out)},
                            {"rejects", output_json(rejects.file())},
                            {"dropped", output_json(dropped.file())},

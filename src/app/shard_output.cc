@@ -33,6 +33,7 @@ nlohmann::ordered_json shard_settings_json(const SelectConfig& config, const Sha
     dedupe["minhash_hashes"] = config.dedupe.near.num_hashes;
     dedupe["seed"] = config.dedupe.near.seed;
   }
+  if (config.dedupe.max_per_entity > 0) dedupe["max_per_entity"] = config.dedupe.max_per_entity;
   settings["dedupe"] = dedupe;
   nlohmann::ordered_json pool;
   pool["files"] = contents_json(facts.pool);
@@ -66,6 +67,7 @@ void write_shard_candidates(std::ostream& out, const SelectConfig& config,
   header.model_version = facts.model_version;
   header.dedupe = config.dedupe.mode;
   header.near = config.dedupe.near;
+  header.max_per_entity = config.dedupe.max_per_entity;
   header.settings = shard_settings_json(config, facts);
   header.scored = summary.counts.scored;
   header.candidates = candidates.size();

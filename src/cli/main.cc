@@ -5,12 +5,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "alsel/atomic_file.h"
 #include "alsel/commands.h"
 #include "alsel/errors.h"
 #include "alsel/logging.h"
+#include "alsel/selection_writer.h"
 #include "alsel/strategy.h"
+#include "alsel/tool_offsets.h"
 
 namespace {
 
@@ -34,6 +37,37 @@ void add_model_options(CLI::App& command, alsel::ModelOptions& options) {
       ->capture_default_str();
   command.add_option("--vocab", options.vocab_path, "vocabulary file for models without alsel/vocab.txt");
   command.add_option("--labels", options.labels_path, "label names, one per line, for models without meta");
+}
+
+// "doccano utf16, label-studio codepoint, ...": each format's default unit, for --help.
+std::string tool_units_help() {
+  std::string help;
+  for (const alsel::ToolOffsetUnit& tool : alsel::tool_offset_units()) {
+    help += (help.empty() ? "" : ", ") + std::string(tool.format) + " " + alsel::offset_unit_name(tool.unit);
+  }
+  return help;
+}
+
+// --offset-unit-like options: empty = each format's tool's unit.
+void add_offset_unit_option(CLI::App& command, const std::string& name, std::string& value,
+                            const std::string& what) {
+  command.add_option(name, value,
+                     what + ": codepoint, utf16 or grapheme (default: the tool's own unit: " +
+                         tool_units_help() + ")")
+      ->check(CLI::IsMember({"codepoint", "utf16", "grapheme"}));
+}
+
+std::optional<alsel::OffsetUnit> optional_offset_unit(const std::string& value) {
+  if (value.empty()) return std::nullopt;
+  return alsel::parse_offset_unit(value);
+}
+
+void add_format_option(CLI::App& command, std::string& format) {
+  std::string names;
+  for (const std::string& name : alsel::selection_format_names()) names += (names.empty() ? "" : ", ") + name;
+  command.add_option("--format", format, "output format: " + names)
+      ->check(CLI::IsMember(alsel::selection_format_names()))
+      ->capture_default_str();
 }
 
 void add_inference_options(CLI::App& command, alsel::InferenceConfig& config) {
@@ -151,7 +185,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string> arguments = command_line(argc, argv);
   alsel::SelectConfig select;
   std::string select_format = "jsonl";
-  std::string select_offset_unit = "codepoint";
+  std::string select_offset_unit, select_labeled_offset_unit;
   RunFlags select_flags;
   CLI::App* select_command = app.add_subcommand("select", "rank the pool and write the top-k, best first");
   add_model_options(*select_command, select.model);
@@ -163,7 +197,10 @@ int main(int argc, char** argv) {
   select_command->add_option("-k", select.k, "how many sentences to select")->capture_default_str();
   select_command->add_option("-o,--out", select.out, "output file (- = stdout)")->capture_default_str();
   select_command->add_option("--labeled", select.labeled,
-                             "labeled BIO/doccano files: known entities (ltp-unk); their sentences are excluded");
+                             "labeled BIO, doccano, Prodigy or Label Studio files: known entities (ltp-unk); "
+                             "their sentences are excluded");
+  add_offset_unit_option(*select_command, "--labeled-offset-unit", select_labeled_offset_unit,
+                         "unit of the --labeled files' offsets");
   select_command->add_flag("--keep-labeled", [&select](int64_t) { select.exclusion.exclude_labeled = false; },
                            "do not exclude the --labeled sentences (only use their entities)");
   select_command->add_option("--exclude", select.exclusion.exclude,
@@ -183,15 +220,14 @@ int main(int argc, char** argv) {
   select_command->add_option("--ngram", select.dedupe.near.ngram, "near: characters per n-gram")
       ->capture_default_str();
   select_command->add_option("--candidate-factor", select.dedupe.candidate_factor,
-                             "near: candidates kept while scoring = k x factor")
+                             "near or --max-per-entity: candidates kept while scoring = k x factor")
       ->capture_default_str();
-  select_command->add_option("--format", select.format, "jsonl, doccano or label-studio")
-      ->check(CLI::IsMember({"jsonl", "doccano", "label-studio"}))
+  select_command->add_option("--max-per-entity", select.dedupe.max_per_entity,
+                             "at most N sentences of the batch may owe their score to the same entity (the "
+                             "entity, or word, holding the least confident word); 0 = no cap")
       ->capture_default_str();
-  select_command->add_option("--offset-unit", select_offset_unit,
-                             "entity offsets in codepoint or utf16 units (JavaScript tools)")
-      ->check(CLI::IsMember({"codepoint", "utf16"}))
-      ->capture_default_str();
+  add_format_option(*select_command, select.format);
+  add_offset_unit_option(*select_command, "--offset-unit", select_offset_unit, "unit of the entity offsets");
   select_command->add_option("--ls-from-name", select.writer.from_name,
                              "label-studio: name of the <Labels> control of the labeling config")
       ->capture_default_str();
@@ -201,6 +237,8 @@ int main(int argc, char** argv) {
   select_command->add_option("--model-version", select.writer.model_version,
                              "label-studio: predictions' model_version (default: MODEL@SHA256[:12])");
   select_command->add_option("--report", select.outputs.report, "write a self-contained HTML report here");
+  select_command->add_option("--agreement", select.agreement,
+                             "`alsel agreement --json` report of the stop set: recorded in the manifest");
   select_command->add_option("--dropped", select.outputs.dropped,
                              "write every excluded, duplicate and suppressed sentence here (JSONL)");
   add_run_output_options(*select_command, select.outputs, select.progress, select_flags);
@@ -224,7 +262,11 @@ int main(int argc, char** argv) {
   add_pool_options(*score_command, score.pool, score_format);
   add_cache_option(*score_command, score.cache);
   score_command->add_option("-o,--out", score.out, "output JSONL (- = stdout)")->capture_default_str();
-  score_command->add_option("--labeled", score.labeled, "labeled BIO/doccano files: known entities");
+  std::string score_labeled_offset_unit;
+  score_command->add_option("--labeled", score.labeled,
+                            "labeled BIO, doccano, Prodigy or Label Studio files: known entities");
+  add_offset_unit_option(*score_command, "--labeled-offset-unit", score_labeled_offset_unit,
+                         "unit of the --labeled files' offsets");
   score_command->add_option("--trim-threshold", score.trim_threshold, "threshold of the trimmed measure")
       ->capture_default_str();
   add_run_output_options(*score_command, score.outputs, score.progress, score_flags);
@@ -232,19 +274,14 @@ int main(int argc, char** argv) {
   add_shard_options(*score_command, score_shard);
 
   alsel::MergeConfig merge;
-  std::string merge_offset_unit = "codepoint";
+  std::string merge_offset_unit;
   CLI::App* merge_command = app.add_subcommand(
       "merge", "merge the candidates of `select --shard I/N` runs into the single-run batch");
   merge_command->add_option("shards", merge.inputs, "the candidates file of every shard")->required();
   merge_command->add_option("-k", merge.k, "how many sentences to select (default: the shards' -k)");
   merge_command->add_option("-o,--out", merge.out, "output file (- = stdout)")->capture_default_str();
-  merge_command->add_option("--format", merge.format, "jsonl, doccano or label-studio")
-      ->check(CLI::IsMember({"jsonl", "doccano", "label-studio"}))
-      ->capture_default_str();
-  merge_command->add_option("--offset-unit", merge_offset_unit,
-                            "entity offsets in codepoint or utf16 units (JavaScript tools)")
-      ->check(CLI::IsMember({"codepoint", "utf16"}))
-      ->capture_default_str();
+  add_format_option(*merge_command, merge.format);
+  add_offset_unit_option(*merge_command, "--offset-unit", merge_offset_unit, "unit of the entity offsets");
   merge_command->add_option("--ls-from-name", merge.writer.from_name,
                             "label-studio: name of the <Labels> control of the labeling config")
       ->capture_default_str();
@@ -261,14 +298,15 @@ int main(int argc, char** argv) {
                           "write no run manifest");
 
   alsel::EvalConfig eval;
-  std::string eval_format = "auto";
+  std::string eval_format = "auto", eval_offset_unit;
   CLI::App* eval_command = app.add_subcommand("eval", "entity-level precision, recall and F1 against gold data");
   add_model_options(*eval_command, eval.model);
   add_inference_options(*eval_command, eval.inference);
-  eval_command->add_option("-d,--data", eval.data, "BIO/CoNLL or doccano JSONL files")->required();
-  eval_command->add_option("--data-format", eval_format, "auto, bio or doccano")
-      ->check(CLI::IsMember({"auto", "bio", "doccano"}))
+  eval_command->add_option("-d,--data", eval.data, "BIO/CoNLL, doccano, Prodigy or Label Studio files")->required();
+  eval_command->add_option("--data-format", eval_format, "auto, bio, doccano, prodigy or label-studio")
+      ->check(CLI::IsMember({"auto", "bio", "doccano", "prodigy", "label-studio"}))
       ->capture_default_str();
+  add_offset_unit_option(*eval_command, "--offset-unit", eval_offset_unit, "unit of the data's offsets");
   eval_command->add_flag("--json", eval.json, "print a JSON object (f1 etc. in percent, 0-100)");
   eval_command->add_option("-o,--out", eval.out, "where to write the report (- = stdout)")->capture_default_str();
 
@@ -278,25 +316,22 @@ int main(int argc, char** argv) {
   info_command->add_flag("--json", info.json, "print JSON");
 
   alsel::ConvertConfig convert;
-  std::string convert_offset_unit = "codepoint", convert_out_offset_unit = "codepoint";
-  CLI::App* convert_command =
-      app.add_subcommand("convert", "convert labeled data: BIO/CoNLL, doccano JSONL, Label Studio export");
+  std::string convert_offset_unit, convert_out_offset_unit;
+  CLI::App* convert_command = app.add_subcommand(
+      "convert", "convert labeled data: BIO/CoNLL, doccano JSONL, Prodigy JSONL, Label Studio export");
   convert_command->add_option("-i,--input", convert.inputs, "input files, read in order")->required();
-  convert_command->add_option("--from", convert.from, "auto, bio, doccano or label-studio")
-      ->check(CLI::IsMember({"auto", "bio", "doccano", "label-studio"}))
+  convert_command->add_option("--from", convert.from, "auto, bio, doccano, prodigy or label-studio")
+      ->check(CLI::IsMember({"auto", "bio", "doccano", "prodigy", "label-studio"}))
       ->capture_default_str();
   convert_command->add_option("--to", convert.to, "doccano or bio")
       ->check(CLI::IsMember({"doccano", "bio"}))
       ->capture_default_str();
   convert_command->add_option("-o,--out", convert.out, "output file (- = stdout)")->capture_default_str();
-  convert_command->add_option("--offset-unit", convert_offset_unit,
-                              "unit of the input's doccano / Label Studio offsets: codepoint or utf16")
-      ->check(CLI::IsMember({"codepoint", "utf16"}))
-      ->capture_default_str();
+  add_offset_unit_option(*convert_command, "--offset-unit", convert_offset_unit, "unit of the inputs' offsets");
   convert_command->add_option("--out-offset-unit", convert_out_offset_unit,
-                              "unit of doccano output offsets: codepoint (what --labeled reads) or utf16")
-      ->check(CLI::IsMember({"codepoint", "utf16"}))
-      ->capture_default_str();
+                              "unit of doccano output offsets: codepoint, utf16 or grapheme (default: utf16, "
+                              "doccano's, which --labeled and eval also read by default)")
+      ->check(CLI::IsMember({"codepoint", "utf16", "grapheme"}));
   convert_command->add_option("--manifest", convert.outputs.manifest,
                               "run manifest path (default: OUT.manifest.json; none when OUT is stdout)");
   convert_command->add_flag("--no-manifest", [&convert](int64_t) { convert.outputs.write_manifest = false; },
@@ -304,6 +339,24 @@ int main(int argc, char** argv) {
   convert_command->add_option("--bio-tokens", convert.bio_tokens,
                               "to bio: char, whitespace, or auto (char unless the text has spaces)")
       ->check(CLI::IsMember({"auto", "char", "whitespace"}))
+      ->capture_default_str();
+
+  alsel::AgreementConfig agreement;
+  CLI::App* agreement_command = app.add_subcommand(
+      "agreement", "kappa between two models' predictions on a stop set: when to stop annotating");
+  agreement_command->add_option("before", agreement.before, "`alsel score` output of the stop set, earlier model")
+      ->required();
+  agreement_command->add_option("after", agreement.after, "`alsel score` output of the same stop set, later model")
+      ->required();
+  agreement_command->add_option("--history", agreement.history,
+                                "JSONL of earlier comparisons: this one is appended and the rule checked over all");
+  agreement_command->add_option("--window", agreement.rule.window, "comparisons the rule averages")
+      ->capture_default_str();
+  agreement_command->add_option("--kappa-threshold", agreement.rule.threshold,
+                                "stop when their mean kappa reaches this")
+      ->capture_default_str();
+  agreement_command->add_flag("--json", agreement.json, "print a JSON object");
+  agreement_command->add_option("-o,--out", agreement.out, "where to write the report (- = stdout)")
       ->capture_default_str();
 
   app.add_subcommand("strategies", "list the selection strategies and their definitions");
@@ -321,31 +374,34 @@ int main(int argc, char** argv) {
   try {
     if (select_command->parsed()) {
       select.pool.reader.format = parse_input_format(select_format);
-      select.writer.offset_unit = alsel::parse_offset_unit(select_offset_unit);
+      select.writer.offset_unit = optional_offset_unit(select_offset_unit);
+      select.labeled_offset_unit = optional_offset_unit(select_labeled_offset_unit);
       select.progress.mode = alsel::parse_progress_mode(select_flags.progress);
       select.arguments = arguments;
       select.shard = alsel::resolve_shard(select_shard.checked_spec(), select_shard.count, alsel::process_environment());
       alsel::run_select(select);
     } else if (score_command->parsed()) {
       score.pool.reader.format = parse_input_format(score_format);
+      score.labeled_offset_unit = optional_offset_unit(score_labeled_offset_unit);
       score.progress.mode = alsel::parse_progress_mode(score_flags.progress);
       score.arguments = arguments;
       score.shard = alsel::resolve_shard(score_shard.checked_spec(), score_shard.count, alsel::process_environment());
       alsel::run_score(score);
     } else if (merge_command->parsed()) {
-      merge.writer.offset_unit = alsel::parse_offset_unit(merge_offset_unit);
+      merge.writer.offset_unit = optional_offset_unit(merge_offset_unit);
       merge.arguments = arguments;
       alsel::run_merge(merge);
     } else if (convert_command->parsed()) {
-      convert.offset_unit = alsel::parse_offset_unit(convert_offset_unit);
-      convert.out_offset_unit = alsel::parse_offset_unit(convert_out_offset_unit);
+      convert.offset_unit = optional_offset_unit(convert_offset_unit);
+      convert.out_offset_unit = optional_offset_unit(convert_out_offset_unit);
       convert.arguments = arguments;
       alsel::run_convert(convert);
     } else if (eval_command->parsed()) {
-      eval.format = eval_format == "bio"       ? alsel::LabeledFormat::kBio
-                    : eval_format == "doccano" ? alsel::LabeledFormat::kDoccano
-                                               : alsel::LabeledFormat::kAuto;
+      eval.format = alsel::parse_labeled_format(eval_format);
+      eval.offset_unit = optional_offset_unit(eval_offset_unit);
       alsel::run_eval(eval);
+    } else if (agreement_command->parsed()) {
+      alsel::run_agreement(agreement);
     } else if (info_command->parsed()) {
       alsel::run_info(info, std::cout);
     } else {

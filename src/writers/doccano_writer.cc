@@ -1,6 +1,7 @@
 // doccano sequence-labeling JSONL: {"text", "label": [[start, end, "TAG"], ...]} with the
 // model's entities as pre-annotations; id, score, rank and strategy ride along as extra keys
-// (doccano keeps them as metadata).
+// (doccano keeps them as metadata). Offsets default to UTF-16 code units, what doccano's
+// annotation view counts (tool_offsets.h).
 #include "writer_factories.h"
 
 #include "alsel/json_output.h"
@@ -15,11 +16,11 @@ class DoccanoWriter : public SelectionWriter {
 
   void write(const Selected& item, int rank) override {
     const ScoredSentence& sentence = item.sentence;
-    const OffsetConverter offsets(sentence.text, options_.offset_unit);
+    const OffsetConverter offsets(sentence.text, *options_.offset_unit);
     nlohmann::ordered_json labels = nlohmann::ordered_json::array();
     for (const EntitySpan& entity : sentence.analysis.entities) {
-      labels.push_back({offsets.from_code_points(entity.start),
-                        offsets.from_code_points(entity.end), entity.label});
+      const auto [start, end] = offsets.span_from_code_points(entity.start, entity.end);
+      labels.push_back({start, end, entity.label});
     }
     nlohmann::ordered_json line;
     line["text"] = sentence.text;

@@ -1,6 +1,7 @@
 // alsel's own JSONL: one line per selected sentence with the raw measures and entities.
 #include "writer_factories.h"
 
+#include "alsel/entity_cap.h"
 #include "alsel/json_output.h"
 
 namespace alsel {
@@ -13,7 +14,7 @@ class JsonlWriter : public SelectionWriter {
 
   void write(const Selected& item, int rank) override {
     const ScoredSentence& sentence = item.sentence;
-    const OffsetConverter offsets(sentence.text, options_.offset_unit);
+    const OffsetConverter offsets(sentence.text, *options_.offset_unit);
     nlohmann::ordered_json line;
     line["id"] = sentence.analysis.id;
     line["text"] = sentence.text;
@@ -22,6 +23,8 @@ class JsonlWriter : public SelectionWriter {
     line["strategy"] = options_.strategy;
     add_measures_to_json(sentence.measures, line);
     line["entities"] = entities_to_json(sentence.analysis.entities, &offsets);
+    // What the sentence owes its uncertainty to (entity_cap.h): --max-per-entity counts it.
+    line["owner"] = item.owner.empty() ? uncertainty_owner(sentence) : item.owner;
     out_ << dump_json(line) << '\n';
     check_stream(out_, "jsonl");
   }

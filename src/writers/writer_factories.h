@@ -1,4 +1,5 @@
-// Factories of the selection writers, one per file in src/writers/ (private to src/).
+// Factories of the selection writers, one per file in src/writers/ (private to src/). They get
+// options whose offset_unit is set (make_selection_writer resolves it).
 #pragma once
 
 #include <memory>
@@ -13,6 +14,8 @@ std::unique_ptr<SelectionWriter> make_doccano_writer(const WriterOptions& option
                                                      std::ostream& out);
 std::unique_ptr<SelectionWriter> make_label_studio_writer(const WriterOptions& options,
                                                           std::ostream& out);
+std::unique_ptr<SelectionWriter> make_prodigy_writer(const WriterOptions& options,
+                                                     std::ostream& out);
 
 // Throws OutputError when `out` is in a failed state (disk full, closed pipe).
 void check_stream(const std::ostream& out, const char* format);
