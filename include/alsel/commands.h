@@ -78,6 +78,8 @@ struct SelectConfig {
   RunOutputs outputs;
   ProgressConfig progress;
   std::vector<std::string> arguments;    // the command line, recorded in the manifest
+  std::string config_file;               // --config FILE, recorded with its SHA-256 in the
+                                         // manifest; empty = none
   std::string cache;                     // --cache: SQLite file of scored sentences
                                          // (score_cache.h); empty = none
   ShardSpec shard;                       // --shard I/N: score only this shard of the pool and
@@ -96,6 +98,7 @@ struct ScoreConfig {
   RunOutputs outputs;                             // manifest (report and dropped unused)
   ProgressConfig progress;
   std::vector<std::string> arguments;             // the command line, for the manifest
+  std::string config_file;                        // --config FILE (manifest); empty = none
   std::string cache;                              // --cache: SQLite file of scored sentences
                                                   // (score_cache.h); empty = none
   ShardSpec shard;                                // --shard I/N: only this shard's sentences
@@ -115,6 +118,7 @@ struct MergeConfig {
   RunOutputs outputs;               // manifest; dropped = near-duplicate suppressions (JSONL);
                                     // report unused
   std::vector<std::string> arguments;  // the command line, recorded in the manifest
+  std::string config_file;             // --config FILE (manifest); empty = none
   void validate() const;
 };
 
@@ -130,6 +134,7 @@ struct ConvertConfig {
                                                         // are what --labeled and eval read)
   RunOutputs outputs;                // manifest (report and dropped unused)
   std::vector<std::string> arguments;  // the command line, for the manifest
+  std::string config_file;             // --config FILE (manifest); empty = none
   std::string bio_tokens = "auto";   // to bio: char (one token per character), whitespace
                                      // (tokens between spaces), or auto (char unless the text
                                      // has spaces); tokens are always split at entity edges
