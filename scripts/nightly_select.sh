@@ -6,13 +6,14 @@
 # Settings (environment variables; the crontab sets them):
 #   POOL_DIR      directory of pool files, *.jsonl (required)
 #   OUT_DIR       where the nightly directories go (required)
+#   ALSEL_CONFIG  alsel config file whose [select] table holds the selection settings: model,
+#                 strategy, k, format, offset-unit, cache, ... (examples/nightly.toml); without
+#                 one: ltp, k 500, label-studio, code points
 #   LABELED_DIR   annotated data coming back, *.bio / *.conll / *.jsonl (optional)
-#   ALSEL_MODEL   the model (alsel's default when unset)
+#   ALSEL_MODEL   the model, when the config file names none (alsel's default when unset)
 #   ALSEL_BIN     the alsel binary (default: alsel on PATH, else build/alsel of this checkout)
-#   K             sentences per night (default 500)
-#   STRATEGY      selection strategy (default ltp; ltp-unk uses LABELED_DIR's entities)
-#   FORMAT        label-studio (default), doccano or jsonl
-#   OFFSET_UNIT   codepoint (default) or utf16 (Label Studio counts UTF-16 units)
+#   K, STRATEGY, FORMAT, OFFSET_UNIT   override the config file's k, strategy, format and
+#                 offset-unit for one night (e.g. K=1000 for a catch-up night)
 #   NIGHT         the date stamp (default: today, YYYY-MM-DD)
 #   ALSEL_ARGS    extra alsel select flags, split on spaces
 #
@@ -33,21 +34,25 @@ fail() { log "FAILED (exit $1): $2"; exit "$1"; }
 [ -n "${POOL_DIR:-}" ] || fail 11 "POOL_DIR is not set"
 [ -n "${OUT_DIR:-}" ] || fail 11 "OUT_DIR is not set"
 [ -d "$POOL_DIR" ] || fail 11 "POOL_DIR '$POOL_DIR' is not a directory"
-K=${K:-500}
-STRATEGY=${STRATEGY:-ltp}
-FORMAT=${FORMAT:-label-studio}
-OFFSET_UNIT=${OFFSET_UNIT:-codepoint}
 NIGHT=${NIGHT:-$(date +%Y-%m-%d)}
 if [ -z "${ALSEL_BIN:-}" ]; then
   ALSEL_BIN=$(command -v alsel || true)
   [ -n "$ALSEL_BIN" ] || ALSEL_BIN="$(cd "$(dirname "$0")/.." && pwd)/build/alsel"
 fi
 [ -x "$ALSEL_BIN" ] || fail 11 "alsel binary '$ALSEL_BIN' not found (set ALSEL_BIN)"
-case "$FORMAT" in
-  label-studio) extension=json ;;
-  doccano | jsonl) extension=jsonl ;;
-  *) fail 11 "FORMAT must be label-studio, doccano or jsonl, got '$FORMAT'" ;;
-esac
+config=()
+if [ -n "${ALSEL_CONFIG:-}" ]; then
+  [ -f "$ALSEL_CONFIG" ] || fail 11 "ALSEL_CONFIG '$ALSEL_CONFIG' is not a file"
+  config=(--config "$ALSEL_CONFIG")
+else
+  K=${K:-500} STRATEGY=${STRATEGY:-ltp} FORMAT=${FORMAT:-label-studio} OFFSET_UNIT=${OFFSET_UNIT:-codepoint}
+fi
+# Flags of this night's settings from the environment; they win over the config file.
+settings=()
+[ -z "${K:-}" ] || settings+=(-k "$K")
+[ -z "${STRATEGY:-}" ] || settings+=(-s "$STRATEGY")
+[ -z "${FORMAT:-}" ] || settings+=(--format "$FORMAT")
+[ -z "${OFFSET_UNIT:-}" ] || settings+=(--offset-unit "$OFFSET_UNIT")
 
 mkdir -p "$OUT_DIR"
 # One run at a time: a slow night must not overlap the next one.
@@ -68,10 +73,21 @@ if [ -n "${LABELED_DIR:-}" ] && [ -d "$LABELED_DIR" ]; then
 fi
 shopt -u nullglob
 
+# The effective settings, as alsel reads them from the config file and the flags: a bad config
+# file fails here (exit 2) before anything is written; the format names the batch file.
+effective=$("$ALSEL_BIN" "${config[@]}" select -p "${pool[@]}" "${settings[@]}" --print-config) ||
+  fail $? "alsel rejected the settings (ALSEL_CONFIG '${ALSEL_CONFIG:-}', K, STRATEGY, FORMAT, OFFSET_UNIT)"
+FORMAT=$(printf '%s\n' "$effective" | sed -n 's/^format = "\(.*\)"$/\1/p')
+case "$FORMAT" in
+  label-studio) extension=json ;;
+  doccano | jsonl) extension=jsonl ;;
+  *) fail 11 "format must be label-studio, doccano or jsonl, got '$FORMAT'" ;;
+esac
+
 work="$OUT_DIR/.$NIGHT.partial"
 rm -rf "$work"
 mkdir -p "$work"
-args=(select -p "${pool[@]}" -s "$STRATEGY" -k "$K" --format "$FORMAT" --offset-unit "$OFFSET_UNIT"
+args=("${config[@]}" select -p "${pool[@]}" "${settings[@]}"
       -o "$work/batch.$extension" --report "$work/report.html" --rejects "$work/rejects.jsonl"
       --dropped "$work/dropped.jsonl" --progress log)
 [ ${#sent[@]} -eq 0 ] || args+=(--exclude "${sent[@]}")

@@ -763,6 +763,27 @@ TEST_F(AnnotationLoopTest, NightlyScriptNeverResendsAndHandlesFailures) {
                     " ALSEL_BIN=" + shell_quote(ALSEL_BINARY) + " " + script,
                 dir_);
   EXPECT_EQ(r.exit_code, 10) << r.err;
+
+  // With ALSEL_CONFIG the settings come from the file (docs/cron.md): no K or FORMAT needed.
+  write_file(dir_ / "nightly.toml", "[select]\nmodel = \"" + model() + "\"\nk = 4\nformat = \"jsonl\"\n");
+  const auto configured = [&](const std::string& date, const std::string& config) {
+    return run_shell("env -u K -u FORMAT -u ALSEL_MODEL POOL_DIR=" + shell_quote(path("pool")) +
+                         " OUT_DIR=" + shell_quote(path("out")) + " ALSEL_BIN=" + shell_quote(ALSEL_BINARY) +
+                         " ALSEL_CONFIG=" + shell_quote(config) + " NIGHT=" + date + " " + script,
+                     dir_);
+  };
+  r = configured("2025-01-04", path("nightly.toml"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(parse_jsonl(read_file(path("out/2025-01-04/batch.jsonl"))).size(), 4u);
+  const json manifest = json::parse(read_file(path("out/2025-01-04/batch.jsonl.manifest.json")));
+  EXPECT_EQ(manifest["config_file"]["path"], path("nightly.toml")) << manifest["config_file"];
+  // A misspelt key fails the night before anything is written (alsel's usage error, 2).
+  write_file(dir_ / "typo.toml", "[select]\nmodel = \"" + model() + "\"\nkk = 4\n");
+  r = configured("2025-01-05", path("typo.toml"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("typo.toml:3: unknown key 'kk' in [select]"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(path("out/2025-01-05")));
+  EXPECT_FALSE(fs::exists(path("out/.2025-01-05.partial")));
 }
 
 }  // namespace
