@@ -8,6 +8,7 @@
 # for byte (--batch-tokens 1: docs/distributed.md "Exactness and floating point").
 #
 #   tests/slurm/run_slurm_test.sh [BUILD_DIR]     # as root; BUILD_DIR defaults to build/
+#   ALSEL_SLURM_WAIT_SECONDS=300                  # how long the jobs may take
 #
 # Needs root (munged and slurmd run as root, SlurmUser=root) and Debian's slurm-wlm and munge
 # (scripts/install_deps.sh). Exit 0 and "SKIPPED" when not root; 1 on any failure.
@@ -33,6 +34,11 @@ cleanup() {
   # Stop the daemons by the PIDs this script started, in reverse order (slurmd, slurmctld,
   # munged: each needs the next one to shut down cleanly), each before the next.
   local i pid
+  # Jobs still running (a failure or a timeout) end first, so that no slurmstepd outlives slurmd.
+  if [ "${#pids[@]}" -ge 3 ] && [ -n "$(squeue -h -o %i 2>/dev/null)" ]; then
+    scancel --full --user="$(id -un)" 2>/dev/null || true
+    for _ in $(seq 100); do [ -z "$(squeue -h -o %i 2>/dev/null)" ] && break; sleep 0.1; done
+  fi
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
     pid=${pids[i]}
     kill "$pid" 2>/dev/null || continue
@@ -92,7 +98,7 @@ SlurmctldPidFile=$tmp/slurm/slurmctld.pid
 SlurmdPidFile=$tmp/slurm/slurmd.pid
 SlurmctldLogFile=$tmp/slurm/slurmctld.log
 SlurmdLogFile=$tmp/slurm/slurmd.log
-ProctrackType=proctrack/linuxproc
+ProctrackType=proctrack/pgid
 TaskPlugin=task/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
@@ -155,11 +161,12 @@ submitted=$SECONDS
 bash ./submit.sh >"$tmp/work/submit.out"
 merge_job=$(tail -n 1 "$tmp/work/submit.out")
 say "submitted: array $(squeue -h -o %F -n alsel-shard | head -n 1), merge job $merge_job"
-for _ in $(seq 600); do
+wait_seconds=${ALSEL_SLURM_WAIT_SECONDS:-300}
+for _ in $(seq $((wait_seconds * 2))); do
   [ -z "$(squeue -h -o %i)" ] && break
   sleep 0.5
 done
-[ -z "$(squeue -h -o %i)" ] || { squeue >&2; say "jobs still queued after 300 s"; exit 1; }
+[ -z "$(squeue -h -o %i)" ] || { squeue >&2; say "jobs still queued after $wait_seconds s"; exit 1; }
 # No accounting here: scontrol remembers finished jobs for MinJobAge seconds.
 scontrol show job "$merge_job" | grep -q "JobState=COMPLETED" ||
   { scontrol show job "$merge_job" >&2; say "the merge job did not complete"; exit 1; }
