@@ -186,6 +186,13 @@ TEST_F(ConfigCliTest, JsonLogsParseLineByLineWithFields) {
   for (std::string line; std::getline(failed, line);) ASSERT_NO_THROW(last = json::parse(line)) << line;
   EXPECT_EQ(last["level"], "error") << r.err;
   EXPECT_EQ(last["exit_code"], 3) << r.err;
+
+  // So does a usage error of the command line itself.
+  r = run({"select", "-p", sample_pool(), "--log-format=json", "--dedupe", "fuzzy"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  ASSERT_NO_THROW(last = json::parse(r.err)) << r.err;
+  EXPECT_EQ(last["exit_code"], 2) << r.err;
+  EXPECT_NE(last["message"].get<std::string>().find("fuzzy"), std::string::npos) << r.err;
 }
 
 TEST_F(ConfigCliTest, TextLogsStayTheDefault) {

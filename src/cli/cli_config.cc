@@ -140,4 +140,14 @@ void CliConfig::print(const CLI::App& command) const {
   out.commit();
 }
 
+bool json_logs_requested(const std::vector<std::string>& arguments) {
+  bool json = false;
+  for (size_t i = 0; i < arguments.size(); ++i) {
+    if (arguments[i] == "--") break;
+    if (arguments[i] == "--log-format" && i + 1 < arguments.size()) json = arguments[i + 1] == "json";
+    if (arguments[i].rfind("--log-format=", 0) == 0) json = arguments[i] == "--log-format=json";
+  }
+  return json;
+}
+
 }  // namespace alsel::cli

@@ -50,4 +50,9 @@ class CliConfig {
   std::vector<std::unique_ptr<PrintOption>> print_options_;
 };
 
+// Whether the command line asks for JSON logs (--log-format json or --log-format=json), read
+// from the raw arguments: a parse error must be reported in the format asked for, and CLI11
+// sets option values only once the whole line parsed.
+bool json_logs_requested(const std::vector<std::string>& arguments);
+
 }  // namespace alsel::cli

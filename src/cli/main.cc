@@ -315,6 +315,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0 && alsel::cli::json_logs_requested(arguments)) {
+      alsel::set_log_format(alsel::LogFormat::kJson);
+      alsel::report_fatal_error(config_file.explain(e), alsel::kExitUsage, false);
+      return alsel::kExitUsage;
+    }
     if (e.get_exit_code() != 0 && !config_file.config_path().empty()) {
       std::cerr << "alsel: error: " << config_file.explain(e) << "\nRun with --help for more information.\n";
       return alsel::kExitUsage;
