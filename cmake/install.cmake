@@ -3,7 +3,7 @@
 #   PREFIX/share/alsel/models/*.pt, README.md          (the default model, found beside bin/)
 #   PREFIX/share/alsel/scripts/nightly_select.sh        (docs/cron.md)
 #   PREFIX/share/doc/alsel/{README.md,LICENSE,docs/,examples/}
-#   PREFIX/share/man/man1/alsel.1                      (help2man, from --help, when installed)
+#   PREFIX/share/man/man1/alsel.1                      (help2man, from every --help, when installed)
 #   PREFIX/share/bash-completion/completions/alsel
 include(GNUInstallDirs)
 # `make install` and cpack install what was built and build nothing (no second build racing
@@ -31,11 +31,8 @@ find_program(ALSEL_HELP2MAN help2man)
 if(ALSEL_HELP2MAN)
   add_custom_command(
     OUTPUT ${CMAKE_BINARY_DIR}/alsel.1
-    COMMAND ${ALSEL_HELP2MAN} --no-info --no-discard-stderr
-            --name "active-learning sample selection for named-entity recognition"
-            --include ${PROJECT_SOURCE_DIR}/packaging/alsel.h2m
-            --output ${CMAKE_BINARY_DIR}/alsel.1 $<TARGET_FILE:alsel>
-    DEPENDS alsel ${PROJECT_SOURCE_DIR}/packaging/alsel.h2m
+    COMMAND ${PROJECT_SOURCE_DIR}/packaging/make_manpage.sh $<TARGET_FILE:alsel> ${CMAKE_BINARY_DIR}/alsel.1
+    DEPENDS alsel ${PROJECT_SOURCE_DIR}/packaging/alsel.h2m ${PROJECT_SOURCE_DIR}/packaging/make_manpage.sh
     COMMENT "help2man: alsel.1"
     VERBATIM)
   add_custom_target(alsel_manpage ALL DEPENDS ${CMAKE_BINARY_DIR}/alsel.1)
