@@ -12,8 +12,16 @@ packages=(
   libsqlite3-dev libicu-dev
   clang libclang-rt-14-dev
   python3-torch python3-numpy python3-matplotlib python3-jieba python3-pytest
-  nodejs chromium fonts-wqy-zenhei
+  # tests/clients: the Label Studio frontend in headless Chromium, with a CJK font
+  chromium fonts-wqy-zenhei
+  # packaging: the man page (help2man), dpkg-shlibdeps for the .deb's Depends (dpkg-dev), completion
+  help2man dpkg-dev bash-completion
+  # tests/slurm/run_slurm_test.sh: a one-node Slurm cluster
+  slurm-wlm munge
 )
+# tests/k8s/run_k8s_check.sh needs node and npm: Debian's packages unless a node with its own npm
+# (e.g. another vendor's nodejs package) is installed already.
+if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
 
 missing=()
 for package in "${packages[@]}"; do

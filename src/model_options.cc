@@ -6,7 +6,7 @@
 namespace alsel {
 
 void ModelOptions::validate() const {
-  if (path.empty()) throw UsageError("--model is empty");
+  if (path.empty()) throw UsageError(source.empty() || source == "--model" ? "--model is empty" : source);
   if (threads < 0 || threads > kMaxThreads) {
     throw UsageError("--threads must be in [0, " + std::to_string(kMaxThreads) + "], got " +
                      std::to_string(threads));
@@ -18,7 +18,9 @@ void ModelOptions::validate() const {
 
 std::string ModelOptions::to_string() const {
   std::ostringstream out;
-  out << "model=" << path << " device=" << device << " threads=" << threads;
+  out << "model=" << path;
+  if (!source.empty()) out << " (" << source << ")";
+  out << " device=" << device << " threads=" << threads;
   if (!vocab_path.empty()) out << " vocab=" << vocab_path;
   if (!labels_path.empty()) out << " labels=" << labels_path;
   return out.str();

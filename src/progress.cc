@@ -117,7 +117,8 @@ void ProgressMeter::update(uint64_t lines_done, uint64_t scored) {
 }
 
 void ProgressMeter::print(bool final) {
-  const std::string text = describe(lines_done_, total_lines_, scored_, clock_() - started_);
+  const double elapsed = clock_() - started_;
+  const std::string text = describe(lines_done_, total_lines_, scored_, elapsed);
   if (config_.mode == ProgressMode::kBar) {
     bar_out_ << "\r\x1b[K"
              << "alsel: " << text;
@@ -125,7 +126,7 @@ void ProgressMeter::print(bool final) {
     bar_out_.flush();
     line_shown_ = !final;
   } else if (config_.mode == ProgressMode::kLog && log_line_) {
-    log_line_("progress: " + text);
+    log_line_("progress: " + text, ProgressReport{lines_done_, total_lines_, scored_, elapsed});
   }
 }
 

@@ -787,7 +787,7 @@ TEST_F(AnnotationLoopTest, NightlyScriptNeverResendsAndHandlesFailures) {
     return run_shell(
         "env POOL_DIR=" + shell_quote(path("pool")) + " OUT_DIR=" + shell_quote(path("out")) +
             " ALSEL_MODEL=" + shell_quote(model()) + " ALSEL_BIN=" + shell_quote(ALSEL_BINARY) +
-            " K=8 NIGHT=" + date + " " + extra_env + " " + script,
+            " K=8 STOP_SET=none NIGHT=" + date + " " + extra_env + " " + script,
         dir_);
   };
   RunResult r = night("2025-01-01");
@@ -834,6 +834,95 @@ TEST_F(AnnotationLoopTest, NightlyScriptNeverResendsAndHandlesFailures) {
                     " ALSEL_BIN=" + shell_quote(ALSEL_BINARY) + " " + script,
                 dir_);
   EXPECT_EQ(r.exit_code, 10) << r.err;
+
+  // With ALSEL_CONFIG the settings come from the file (docs/cron.md): no K or FORMAT needed.
+  write_file(dir_ / "nightly.toml", "[select]\nmodel = \"" + model() + "\"\nk = 4\nformat = \"jsonl\"\n");
+  const auto configured = [&](const std::string& date, const std::string& config) {
+    return run_shell("env -u K -u FORMAT -u ALSEL_MODEL POOL_DIR=" + shell_quote(path("pool")) +
+                         " OUT_DIR=" + shell_quote(path("out")) + " ALSEL_BIN=" + shell_quote(ALSEL_BINARY) +
+                         " ALSEL_CONFIG=" + shell_quote(config) + " STOP_SET=none NIGHT=" + date + " " + script,
+                     dir_);
+  };
+  r = configured("2025-01-04", path("nightly.toml"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(parse_jsonl(read_file(path("out/2025-01-04/batch.jsonl"))).size(), 4u);
+  const json manifest = json::parse(read_file(path("out/2025-01-04/batch.jsonl.manifest.json")));
+  EXPECT_EQ(manifest["config_file"]["path"], path("nightly.toml")) << manifest["config_file"];
+  // A misspelt key fails the night before anything is written (alsel's usage error, 2).
+  write_file(dir_ / "typo.toml", "[select]\nmodel = \"" + model() + "\"\nkk = 4\n");
+  r = configured("2025-01-05", path("typo.toml"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("typo.toml:3: unknown key 'kk' in [select]"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(path("out/2025-01-05")));
+  EXPECT_FALSE(fs::exists(path("out/.2025-01-05.partial")));
+}
+
+// The stop set of the nightly job (docs/cron.md, when to stop): made once, never sent, scored by
+// each new model; consecutive models compared with alsel agreement, the rule checked over the
+// history, the report in the manifest, the suggestion logged.
+TEST_F(AnnotationLoopTest, NightlyStopSetComparesEachNewModelAndSuggestsStopping) {
+  const std::vector<json> sample = sample_lines();
+  fs::create_directories(dir_ / "pool");
+  std::string lines;
+  for (const json& line : sample) lines += line.dump() + "\n";
+  write_file(dir_ / "pool" / "pool.jsonl", lines);
+  const std::string script = shell_quote(std::string(ALSEL_SOURCE_DIR) + "/scripts/nightly_select.sh");
+  // Two copies of the softmax model that differ in their bytes only: a "retrained" model with the
+  // same predictions, so consecutive nights agree fully.
+  const std::string softmax = (tiny_model_dir() / "tiny-softmax.pt").string();
+  for (const char* copy : {"retrained-1.pt", "retrained-2.pt"}) {
+    fs::copy_file(softmax, path(copy));
+    std::ofstream(path(copy), std::ios::binary | std::ios::app) << copy;
+  }
+  const auto night = [&](const std::string& date, const std::string& model_path) {
+    return run_shell("env -u STOP_SET POOL_DIR=" + shell_quote(path("pool")) + " OUT_DIR=" + shell_quote(path("out")) +
+                         " ALSEL_MODEL=" + shell_quote(model_path) + " ALSEL_BIN=" + shell_quote(ALSEL_BINARY) +
+                         " K=5 FORMAT=jsonl STOP_SET_SIZE=6 STOP_WINDOW=2 STOP_KAPPA=0.99 NIGHT=" + date + " " + script,
+                     dir_);
+  };
+  RunResult r = night("2025-02-01", model());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<json> stop_set = parse_jsonl(read_file(path("out/stopset.jsonl")));
+  ASSERT_EQ(stop_set.size(), 6u);
+  EXPECT_EQ(read_file(path("out/stopset.jsonl.sha256")).substr(0, 64), sha256_hex(read_file(path("out/stopset.jsonl"))));
+  EXPECT_FALSE(fs::exists(path("out/2025-02-01/agreement.json"))) << "the first model has nothing to compare with";
+  std::set<std::string> stop_ids;
+  for (const json& line : stop_set) stop_ids.insert(line["id"].get<std::string>());
+  // A new model: compared, kappa below 1, no stop (one comparison of the two the rule needs).
+  r = night("2025-02-02", softmax);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json first = json::parse(read_file(path("out/2025-02-02/agreement.json")));
+  EXPECT_LT(first["kappa"].get<double>(), 0.99);
+  EXPECT_FALSE(first["rule"]["stop"].get<bool>());
+  const json manifest = json::parse(read_file(path("out/2025-02-02/batch.jsonl.manifest.json")));
+  EXPECT_EQ(manifest["stopping_rule"]["kappa"], first["kappa"]);
+  // The same model again: nothing to compare.
+  r = night("2025-02-03", softmax);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(fs::exists(path("out/2025-02-03/agreement.json")));
+  // Two retrainings that change nothing: kappa 1 twice, the mean of the last two reaches 0.99.
+  r = night("2025-02-04", path("retrained-1.pt"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(json::parse(read_file(path("out/2025-02-04/agreement.json")))["rule"]["stop"].get<bool>());
+  r = night("2025-02-05", path("retrained-2.pt"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json last = json::parse(read_file(path("out/2025-02-05/agreement.json")));
+  EXPECT_DOUBLE_EQ(last["kappa"].get<double>(), 1.0);
+  EXPECT_TRUE(last["rule"]["stop"].get<bool>());
+  EXPECT_NE(r.err.find("STOP SUGGESTED"), std::string::npos) << r.err;
+  EXPECT_EQ(parse_jsonl(read_file(path("out/stop/kappa.jsonl"))).size(), 3u);
+  // No night ever sent a stop-set sentence.
+  for (const char* date : {"2025-02-01", "2025-02-02", "2025-02-03", "2025-02-04", "2025-02-05"}) {
+    for (const json& line : parse_jsonl(read_file(path(std::string("out/") + date + "/batch.jsonl")))) {
+      EXPECT_EQ(stop_ids.count(line["id"].get<std::string>()), 0u) << date << " sent " << line["id"];
+    }
+  }
+  // A stop set changed by hand is refused: kappa would compare other sentences.
+  write_file(path("out/stopset.jsonl"), read_file(path("out/stopset.jsonl")) + sample.back().dump() + "\n");
+  r = night("2025-02-06", softmax);
+  EXPECT_EQ(r.exit_code, 11) << r.err;
+  EXPECT_NE(r.err.find("stop set"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(path("out/2025-02-06")));
 }
 
 }  // namespace

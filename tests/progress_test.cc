@@ -36,7 +36,7 @@ TEST(ProgressTest, LogModePrintsEveryIntervalOnly) {
   config.mode = ProgressMode::kLog;
   config.log_interval_seconds = 30;
   ProgressMeter meter(
-      config, 1000, bar, [&](const std::string& line) { lines.push_back(line); }, time.clock());
+      config, 1000, bar, [&](const std::string& line, const ProgressReport&) { lines.push_back(line); }, time.clock());
   for (int i = 1; i <= 100; ++i) {
     time.now += 1;  // 100 seconds in all: a line at 30, 60 and 90
     meter.update(i * 10, i * 10);
@@ -46,6 +46,25 @@ TEST(ProgressTest, LogModePrintsEveryIntervalOnly) {
   EXPECT_EQ(lines[0].rfind("progress: 300/1,000 lines (30.0%), 300 scored, 10/s, ETA 1m10s", 0), 0u)
       << lines[0];
   EXPECT_TRUE(bar.str().empty());
+}
+
+TEST(ProgressTest, LogLinesCarryTheirNumbers) {
+  FakeClock time;
+  std::ostringstream bar;
+  std::vector<ProgressReport> reports;
+  ProgressConfig config;
+  config.mode = ProgressMode::kLog;
+  config.log_interval_seconds = 0;
+  ProgressMeter meter(
+      config, 500, bar, [&](const std::string&, const ProgressReport& report) { reports.push_back(report); },
+      time.clock());
+  time.now += 4;
+  meter.update(120, 100);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].lines_done, 120u);
+  EXPECT_EQ(reports[0].total_lines, 500u);
+  EXPECT_EQ(reports[0].scored, 100u);
+  EXPECT_DOUBLE_EQ(reports[0].elapsed_seconds, 4.0);
 }
 
 TEST(ProgressTest, BarModeRedrawsOneLineAndEndsIt) {
@@ -91,7 +110,7 @@ TEST(ProgressTest, NoneIsSilentAndAutoResolves) {
   ProgressConfig config;
   config.mode = ProgressMode::kNone;
   ProgressMeter meter(
-      config, 10, bar, [&](const std::string&) { ++lines; }, time.clock());
+      config, 10, bar, [&](const std::string&, const ProgressReport&) { ++lines; }, time.clock());
   time.now += 1000;
   meter.update(5, 5);
   meter.finish();

@@ -84,6 +84,8 @@ struct SelectConfig {
   RunOutputs outputs;
   ProgressConfig progress;
   std::vector<std::string> arguments;    // the command line, recorded in the manifest
+  std::string config_file;               // --config FILE, recorded with its SHA-256 in the
+                                         // manifest; empty = none
   std::string cache;                     // --cache: SQLite file of scored sentences
                                          // (score_cache.h); empty = none
   std::string agreement;                 // --agreement: `alsel agreement --json` report of the
@@ -105,6 +107,7 @@ struct ScoreConfig {
   RunOutputs outputs;                             // manifest (report and dropped unused)
   ProgressConfig progress;
   std::vector<std::string> arguments;             // the command line, for the manifest
+  std::string config_file;                        // --config FILE (manifest); empty = none
   std::string cache;                              // --cache: SQLite file of scored sentences
                                                   // (score_cache.h); empty = none
   ShardSpec shard;                                // --shard I/N: only this shard's sentences
@@ -124,6 +127,7 @@ struct MergeConfig {
   RunOutputs outputs;               // manifest; dropped = near-duplicate suppressions (JSONL);
                                     // report unused
   std::vector<std::string> arguments;  // the command line, recorded in the manifest
+  std::string config_file;             // --config FILE (manifest); empty = none
   void validate() const;
 };
 
@@ -139,6 +143,7 @@ struct ConvertConfig {
                                               // doccano's, which --labeled and eval read too
   RunOutputs outputs;                // manifest (report and dropped unused)
   std::vector<std::string> arguments;  // the command line, for the manifest
+  std::string config_file;             // --config FILE (manifest); empty = none
   std::string bio_tokens = "auto";   // to bio: char (one token per character), whitespace
                                      // (tokens between spaces), or auto (char unless the text
                                      // has spaces); tokens are always split at entity edges

@@ -33,6 +33,9 @@ struct ModelOptions {
                              // (InferenceConfig::streams)
   std::string vocab_path;    // overrides/supplies alsel/vocab.txt (third-party exports)
   std::string labels_path;   // overrides/supplies meta labels: one label per line, in id order
+  std::string source;        // how `path` was chosen: "--model", "ALSEL_MODEL (environment)",
+                             // "installed: DIR ..." (model_locator.h); with an empty path, why
+                             // none was found (the usage error's text)
   void validate() const;
   std::string to_string() const;
 };

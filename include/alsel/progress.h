@@ -5,7 +5,9 @@
 //   alsel::ProgressConfig config;                      // auto, a log line every 30 s
 //   config.mode = alsel::ProgressMeter::resolve(config.mode, isatty(2));
 //   alsel::ProgressMeter progress(config, total_lines, std::cerr,
-//                                 [](const std::string& line) { spdlog::info("{}", line); });
+//                                 [](const std::string& line, const alsel::ProgressReport&) {
+//                                   spdlog::info("{}", line);
+//                                 });
 //   ... progress.update(lines_done, scored);   // cheap: prints only when due
 //   progress.finish();                                  // ends the terminal line
 #pragma once
@@ -35,10 +37,19 @@ struct ProgressConfig {
   void validate() const;              // throws UsageError for a negative or NaN interval
 };
 
+// The numbers of one progress report, for structured logs (--log-format json).
+struct ProgressReport {
+  uint64_t lines_done = 0;   // pool lines finished
+  uint64_t total_lines = 0;  // lines of the pool files; 0 = unknown (stdin)
+  uint64_t scored = 0;       // sentences scored so far
+  double elapsed_seconds = 0;
+};
+
 class ProgressMeter {
  public:
   using Clock = std::function<double()>;  // monotonic seconds
-  using LogLine = std::function<void(const std::string&)>;
+  // The text of a log line ("progress: ...") and its numbers.
+  using LogLine = std::function<void(const std::string&, const ProgressReport&)>;
 
   // `total_lines`: lines of the pool files (0 = unknown, e.g. stdin: no percent, no ETA).
   // `config.mode` must be resolved (not kAuto). `bar_out` receives the terminal line,

@@ -168,7 +168,7 @@ ConvertSummary run_convert(const ConvertConfig& config) {
   if (!out.stream()) throw OutputError("writing '" + config.out + "' failed");
   out.finish();  // renamed together with the manifest
   if (manifest_file) {
-    nlohmann::ordered_json manifest = manifest_start("convert", config.arguments, started);
+    nlohmann::ordered_json manifest = manifest_start("convert", config.arguments, config.config_file, started);
     manifest["inputs"] = fingerprints_json(input_files);
     manifest["settings"] = {{"from", config.from},
                             {"to", config.to},

@@ -11,6 +11,7 @@ void run_info(const InfoConfig& config, std::ostream& out) {
   nlohmann::json info = {
       {"name", meta.name},
       {"path", config.model.path},
+      {"path_source", config.model.source},
       {"labels", meta.labels},
       {"vocab_size", model->vocabulary()->size()},
       {"max_len", meta.max_len},
@@ -28,6 +29,7 @@ void run_info(const InfoConfig& config, std::ostream& out) {
   }
   out << "name:        " << meta.name << '\n'
       << "path:        " << config.model.path << '\n'
+      << "found by:    " << config.model.source << '\n'
       << "labels:      " << meta.labels.size() << " (";
   for (size_t i = 0; i < meta.labels.size(); ++i) out << (i ? " " : "") << meta.labels[i];
   out << ")\n"

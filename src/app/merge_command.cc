@@ -10,6 +10,7 @@
 #include "alsel/atomic_file.h"
 #include "alsel/commands.h"
 #include "alsel/errors.h"
+#include "alsel/logging.h"
 #include "alsel/run_files.h"
 #include "alsel/json_output.h"
 #include "alsel/manifest.h"
@@ -194,7 +195,7 @@ RunSummary run_merge(const MergeConfig& config) {
   summary.seconds = seconds_since(started);
   summary.manifest = manifest_target;
   if (manifest_file) {
-    nlohmann::ordered_json manifest = manifest_start("merge", config.arguments, started_wall);
+    nlohmann::ordered_json manifest = manifest_start("merge", config.arguments, config.config_file, started_wall);
     manifest["model_version"] = model_version;
     manifest["shards"] = shards_json;
     manifest["shard_settings"] = shard_settings;
@@ -220,13 +221,25 @@ RunSummary run_merge(const MergeConfig& config) {
     manifest_file->stream() << dump_json(manifest, 2) << "\n";
   }
   commit_together({&out, dropped ? &*dropped : nullptr, manifest_file ? &*manifest_file : nullptr});
-  spdlog::info(
-      "merge: {} shards, scored {}, rejected {}, excluded {}, duplicates {} (exact {}, near {}), "
-      "{} over --max-per-entity, selected {} in {:.1f}s",
-      shards.size(), summary.counts.scored, summary.counts.rejected,
-      summary.excluded_labeled + summary.excluded_sent,
-      summary.exact_duplicates + summary.near_duplicates, summary.exact_duplicates,
-      summary.near_duplicates, summary.entity_capped, summary.selected, summary.seconds);
+  nlohmann::ordered_json fields;
+  fields["command"] = "merge";
+  fields["counts"] = {{"shards", shards.size()},
+                      {"scored", summary.counts.scored},
+                      {"rejected", summary.counts.rejected},
+                      {"excluded", summary.excluded_labeled + summary.excluded_sent},
+                      {"exact_duplicates", summary.exact_duplicates},
+                      {"near_duplicates", summary.near_duplicates},
+                      {"entity_capped", summary.entity_capped},
+                      {"selected", summary.selected}};
+  fields["seconds"] = summary.seconds;
+  log_message(LogLevel::kInfo,
+              fmt::format("merge: {} shards, scored {}, rejected {}, excluded {}, duplicates {} (exact {}, near {}), "
+                          "{} over --max-per-entity, selected {} in {:.1f}s",
+                          shards.size(), summary.counts.scored, summary.counts.rejected,
+                          summary.excluded_labeled + summary.excluded_sent,
+                          summary.exact_duplicates + summary.near_duplicates, summary.exact_duplicates,
+                          summary.near_duplicates, summary.entity_capped, summary.selected, summary.seconds),
+              fields);
   return summary;
 }
 

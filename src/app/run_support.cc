@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "alsel/errors.h"
+#include "alsel/logging.h"
 #include "alsel/selection_writer.h"
 
 namespace alsel {
@@ -56,7 +57,12 @@ RejectHandler::RejectHandler(const PoolOptions& options) : strict_(options.stric
 void RejectHandler::operator()(const PoolItem& item) {
   const std::string warning = format_reject_warning(item);
   if (strict_) throw InputError(warning + " (--strict)");
-  spdlog::warn("{}", warning);
+  nlohmann::ordered_json fields;
+  fields["file"] = item.file;
+  fields["line"] = item.line;
+  fields["id"] = item.id.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(item.id);
+  fields["reason"] = item.reason;
+  log_message(LogLevel::kWarning, warning, fields);
   if (file_) file_->stream() << format_reject_line(item) << '\n';
 }
 
@@ -88,8 +94,29 @@ void log_summary(const char* command, const RunSummary& summary) {
   if (counts.cache_hits + counts.cache_misses > 0) {
     extra += ", cache hits " + std::to_string(counts.cache_hits) + ", misses " + std::to_string(counts.cache_misses);
   }
-  spdlog::info("{}: read {}, scored {}, rejected {}{} in {:.1f}s ({:.0f} sentences/s)", command, counts.read,
-               counts.scored, counts.rejected, extra, summary.seconds, rate);
+  nlohmann::ordered_json fields;
+  fields["command"] = command;
+  nlohmann::ordered_json& numbers = fields["counts"];
+  numbers["read"] = counts.read;
+  numbers["scored"] = counts.scored;
+  numbers["rejected"] = counts.rejected;
+  if (std::string(command) == "select") {
+    numbers["excluded_labeled"] = summary.excluded_labeled;
+    numbers["excluded_sent"] = summary.excluded_sent;
+    numbers["exact_duplicates"] = summary.exact_duplicates;
+    numbers["near_duplicates"] = summary.near_duplicates;
+    numbers["selected"] = summary.selected;
+  }
+  if (counts.cache_hits + counts.cache_misses > 0) {
+    numbers["cache_hits"] = counts.cache_hits;
+    numbers["cache_misses"] = counts.cache_misses;
+  }
+  fields["seconds"] = summary.seconds;
+  fields["sentences_per_second"] = rate;
+  log_message(LogLevel::kInfo,
+              fmt::format("{}: read {}, scored {}, rejected {}{} in {:.1f}s ({:.0f} sentences/s)", command,
+                          counts.read, counts.scored, counts.rejected, extra, summary.seconds, rate),
+              fields);
 }
 
 void MeasureSums::add(const Measures& measures) {
@@ -171,8 +198,19 @@ std::unique_ptr<ProgressMeter> make_progress(const ProgressConfig& config, uint6
   resolved.mode = spdlog::default_logger()->level() > spdlog::level::info
                       ? ProgressMode::kNone
                       : ProgressMeter::resolve(config.mode, isatty(STDERR_FILENO) == 1);
-  return std::make_unique<ProgressMeter>(resolved, total_lines, std::cerr,
-                                         [](const std::string& line) { spdlog::info("{}", line); });
+  // JSON logs are read by programs: a line redrawn in place would break them, so the
+  // terminal bar becomes log lines there.
+  if (log_format() == LogFormat::kJson && resolved.mode == ProgressMode::kBar) resolved.mode = ProgressMode::kLog;
+  return std::make_unique<ProgressMeter>(
+      resolved, total_lines, std::cerr, [](const std::string& line, const ProgressReport& report) {
+        nlohmann::ordered_json fields;
+        fields["progress"] = {{"lines_done", report.lines_done},
+                              {"total_lines", report.total_lines == 0 ? nlohmann::ordered_json(nullptr)
+                                                                      : nlohmann::ordered_json(report.total_lines)},
+                              {"scored", report.scored},
+                              {"elapsed_seconds", report.elapsed_seconds}};
+        log_message(LogLevel::kInfo, line, fields);
+      });
 }
 
 std::unique_ptr<ScoreCache> open_cache(const std::string& path, const NerModel& model,
@@ -231,22 +269,26 @@ std::string manifest_path(const RunOutputs& outputs, const std::string& out) {
 
 nlohmann::ordered_json manifest_start(const std::string& command,
                                       const std::vector<std::string>& arguments,
+                                      const std::string& config_file,
                                       std::chrono::system_clock::time_point started) {
   nlohmann::ordered_json manifest;
   manifest["alsel_version"] = ALSEL_VERSION;
   manifest["command"] = command;
   manifest["arguments"] = arguments;
+  manifest["config_file"] =
+      config_file.empty() ? nlohmann::ordered_json(nullptr) : fingerprint_json(fingerprint_file(config_file));
   manifest["started_at"] = utc_timestamp(started);
   manifest["finished_at"] = utc_timestamp(std::chrono::system_clock::now());
   return manifest;
 }
 
 nlohmann::ordered_json manifest_header(const std::string& command, const std::vector<std::string>& arguments,
+                                       const std::string& config_file,
                                        std::chrono::system_clock::time_point started,
                                        nlohmann::ordered_json model,
                                        const std::vector<FileFingerprint>& pool,
                                        const std::vector<FileFingerprint>& labeled) {
-  nlohmann::ordered_json manifest = manifest_start(command, arguments, started);
+  nlohmann::ordered_json manifest = manifest_start(command, arguments, config_file, started);
   manifest["model"] = std::move(model);
   manifest["pool"] = fingerprints_json(pool);
   manifest["labeled"] = fingerprints_json(labeled);

@@ -72,14 +72,16 @@ nlohmann::ordered_json output_json(const std::string& path);
 // stdout or nullptr.
 nlohmann::ordered_json output_json(const AtomicOutputFile* file);
 
-// The fields every manifest starts with: version, command, arguments, start and finish times
-// (finished now).
+// The fields every manifest starts with: version, command, arguments, the --config file's
+// fingerprint (null without one), start and finish times (finished now).
 nlohmann::ordered_json manifest_start(const std::string& command,
                                       const std::vector<std::string>& arguments,
+                                      const std::string& config_file,
                                       std::chrono::system_clock::time_point started);
 // manifest_start, then the model and the pool and labeled files: the start of a manifest of a
 // run that scores a pool (select, score).
 nlohmann::ordered_json manifest_header(const std::string& command, const std::vector<std::string>& arguments,
+                                       const std::string& config_file,
                                        std::chrono::system_clock::time_point started,
                                        nlohmann::ordered_json model,
                                        const std::vector<FileFingerprint>& pool,

@@ -125,7 +125,7 @@ RunSummary run_score(const ScoreConfig& config) {
   summary.manifest = manifest_target;
   if (manifest_file) {
     nlohmann::ordered_json manifest =
-        manifest_header("score", config.arguments, started_wall,
+        manifest_header("score", config.arguments, config.config_file, started_wall,
                         model_json(config.model, *model, model_file), pool_files, labeled_files);
     nlohmann::ordered_json settings;
     settings["trim_threshold"] = config.trim_threshold;

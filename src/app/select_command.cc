@@ -407,7 +407,7 @@ RunSummary run_select(const SelectConfig& config) {
   summary.manifest = summary_manifest_path;
   if (manifest_file) {
     nlohmann::ordered_json manifest =
-        manifest_header("select", config.arguments, started_wall,
+        manifest_header("select", config.arguments, config.config_file, started_wall,
                         model_json(config.model, *model, model_file), pool_files, labeled_files);
     manifest["exclude"] = fingerprints_json(exclude_files);
     manifest["seed"] = config.strategy_options.seed;

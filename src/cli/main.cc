@@ -11,27 +11,24 @@
 #include "alsel/commands.h"
 #include "alsel/errors.h"
 #include "alsel/logging.h"
+#include "alsel/model_locator.h"
 #include "alsel/selection_writer.h"
 #include "alsel/strategy.h"
 #include "alsel/tool_offsets.h"
+#include "cli_config.h"
 
 namespace {
 
-// The shipped model: the trained MSRA model when present, else the tiny untrained demo model.
-// ALSEL_MODEL overrides both.
-std::string default_model_path() {
-  if (const char* from_env = std::getenv("ALSEL_MODEL")) return from_env;
-  const std::filesystem::path models = std::filesystem::path(ALSEL_SOURCE_DIR) / "models";
-  for (const char* name : {"msra-bert3-crf.pt", "tiny-demo.pt"}) {
-    if (std::filesystem::exists(models / name)) return (models / name).string();
-  }
-  return (models / "msra-bert3-crf.pt").string();
-}
-
+// Without --model: ALSEL_MODEL, else the shipped model beside the binary (model_locator.h).
 void add_model_options(CLI::App& command, alsel::ModelOptions& options) {
-  options.path = default_model_path();
-  command.add_option("-m,--model", options.path, "TorchScript model (default: the shipped model)")
-      ->capture_default_str();
+  const alsel::ModelLocation location =
+      alsel::locate_default_model(alsel::current_executable(), std::getenv("ALSEL_MODEL"));
+  options.path = location.path;
+  options.source = location.rule;
+  command.add_option("-m,--model", options.path,
+                     "TorchScript model (default: $ALSEL_MODEL, else the shipped model in "
+                     "PREFIX/share/alsel/models; `alsel info` shows which)")
+      ->each([&options](const std::string&) { options.source = "--model"; });
   command.add_option("--device", options.device, "cpu or cuda[:N]")->capture_default_str();
   command.add_option("--threads", options.threads, "threads of one forward pass (0 = 1: alsel runs one pass per core at once instead)")
       ->capture_default_str();
@@ -181,6 +178,12 @@ int main(int argc, char** argv) {
   int verbose = 0;
   app.add_flag("-q,--quiet", quiet, "only warnings and errors on stderr");
   app.add_flag("-v,--verbose", verbose, "more detail on stderr");
+  std::string log_format = "text";
+  app.add_option("--log-format", log_format,
+                 "stderr lines: text, or json (one object per line: time, level, message, fields)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  alsel::cli::CliConfig config_file(app);
 
   const std::vector<std::string> arguments = command_line(argc, argv);
   alsel::SelectConfig select;
@@ -360,18 +363,35 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   app.add_subcommand("strategies", "list the selection strategies and their definitions");
+  for (CLI::App* command : app.get_subcommands({})) config_file.add_subcommand(*command);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0 && alsel::cli::json_logs_requested(arguments)) {
+      alsel::set_log_format(alsel::LogFormat::kJson);
+      alsel::report_fatal_error(config_file.explain(e), alsel::kExitUsage, false);
+      return alsel::kExitUsage;
+    }
+    if (e.get_exit_code() != 0 && !config_file.config_path().empty()) {
+      std::cerr << "alsel: error: " << config_file.explain(e) << "\nRun with --help for more information.\n";
+      return alsel::kExitUsage;
+    }
     const int code = app.exit(e);
     return code == 0 ? alsel::kExitOk : alsel::kExitUsage;
   }
 
   alsel::set_verbosity(quiet ? alsel::Verbosity::kQuiet
                              : verbose > 0 ? alsel::Verbosity::kVerbose : alsel::Verbosity::kNormal);
+  alsel::set_log_format(alsel::parse_log_format(log_format));
   alsel::install_interrupt_cleanup();
   try {
+    if (CLI::App* command = config_file.print_requested()) {
+      config_file.print(*command);
+      return alsel::kExitOk;
+    }
+    const std::string config_path = config_file.config_path();
+    select.config_file = score.config_file = merge.config_file = convert.config_file = config_path;
     if (select_command->parsed()) {
       select.pool.reader.format = parse_input_format(select_format);
       select.writer.offset_unit = optional_offset_unit(select_offset_unit);
@@ -408,10 +428,10 @@ int main(int argc, char** argv) {
       alsel::print_strategies(std::cout);
     }
   } catch (const alsel::Error& e) {
-    std::cerr << "alsel: error: " << e.what() << '\n';
+    alsel::report_fatal_error(e.what(), e.exit_code(), false);
     return e.exit_code();
   } catch (const std::exception& e) {
-    std::cerr << "alsel: internal error: " << e.what() << '\n';
+    alsel::report_fatal_error(e.what(), alsel::kExitInternal, true);
     return alsel::kExitInternal;
   }
   return alsel::kExitOk;
