@@ -4,6 +4,7 @@
 #include <fstream>
 #include <limits>
 #include <stdexcept>
+#include <type_traits>
 
 #include "alsel/entities.h"
 #include "alsel/entity_cap.h"
@@ -21,6 +22,30 @@ ordered_json number_to_json(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
   return value;
+}
+
+// An integer of type T from `value`, or std::invalid_argument: a float, or an integer out of T's
+// range, must not be cast (nlohmann's get<int>() of 1e300 is undefined behaviour).
+template <typename T>
+T integer(const json& value) {
+  if (!value.is_number_integer()) throw std::invalid_argument("expected an integer, got " + value.dump());
+  if (value.is_number_unsigned()) {
+    const uint64_t number = value.get<uint64_t>();
+    if (number > static_cast<uint64_t>(std::numeric_limits<T>::max()))
+      throw std::invalid_argument("integer " + value.dump() + " out of range");
+    return static_cast<T>(number);
+  }
+  const int64_t number = value.get<int64_t>();
+  if constexpr (std::is_unsigned_v<T>) {
+    if (number < 0) throw std::invalid_argument("integer " + value.dump() + " must not be negative");
+    if (static_cast<uint64_t>(number) > static_cast<uint64_t>(std::numeric_limits<T>::max()))
+      throw std::invalid_argument("integer " + value.dump() + " out of range");
+  } else {
+    if (number < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
+        number > static_cast<int64_t>(std::numeric_limits<T>::max()))
+      throw std::invalid_argument("integer " + value.dump() + " out of range");
+  }
+  return static_cast<T>(number);
 }
 
 double number_from_json(const json& value) {
@@ -100,7 +125,7 @@ ShardCandidatesHeader parse_header(const json& line) {
         "not a shard candidates file (its first line should be the header that `alsel select "
         "--shard I/N` writes)");
   }
-  const int version = field(line, "alsel_shard_candidates").get<int>();
+  const int version = integer<int>(field(line, "alsel_shard_candidates"));
   if (version != kShardCandidatesVersion) {
     throw std::invalid_argument("candidates file version " + std::to_string(version) +
                                 ", this alsel reads version " +
@@ -108,14 +133,14 @@ ShardCandidatesHeader parse_header(const json& line) {
   }
   ShardCandidatesHeader header;
   const json& shard = field(line, "shard");
-  header.shard.index = field(shard, "index").get<uint32_t>();
-  header.shard.count = field(shard, "count").get<uint32_t>();
+  header.shard.index = integer<uint32_t>(field(shard, "index"));
+  header.shard.count = integer<uint32_t>(field(shard, "count"));
   header.shard.source = shard.value("source", "");
   if (header.shard.count == 0 || header.shard.index >= header.shard.count) {
     throw std::invalid_argument("bad shard " + shard.dump());
   }
-  header.k = field(line, "k").get<int>();
-  header.candidate_factor = field(line, "candidate_factor").get<int>();
+  header.k = integer<int>(field(line, "k"));
+  header.candidate_factor = integer<int>(field(line, "candidate_factor"));
   header.strategy = field(line, "strategy").get<std::string>();
   header.model_version = field(line, "model_version").get<std::string>();
   header.settings = ordered_json::parse(field(line, "settings").dump());
@@ -126,14 +151,14 @@ ShardCandidatesHeader parse_header(const json& line) {
   }
   if (header.dedupe == "near") {
     header.near.threshold = field(dedupe, "near_threshold").get<double>();
-    header.near.ngram = field(dedupe, "ngram").get<int>();
-    header.near.num_hashes = field(dedupe, "minhash_hashes").get<int>();
-    header.near.seed = field(dedupe, "seed").get<uint64_t>();
+    header.near.ngram = integer<int>(field(dedupe, "ngram"));
+    header.near.num_hashes = integer<int>(field(dedupe, "minhash_hashes"));
+    header.near.seed = integer<uint64_t>(field(dedupe, "seed"));
   }
-  header.max_per_entity = dedupe.value("max_per_entity", 0);
+  header.max_per_entity = dedupe.contains("max_per_entity") ? integer<int>(dedupe["max_per_entity"]) : 0;
   if (header.max_per_entity < 0) throw std::invalid_argument("negative max_per_entity");
-  header.scored = field(line, "scored").get<uint64_t>();
-  header.candidates = field(line, "candidates").get<uint64_t>();
+  header.scored = integer<uint64_t>(field(line, "scored"));
+  header.candidates = integer<uint64_t>(field(line, "candidates"));
   header.counts = ordered_json::parse(field(line, "counts").dump());
   return header;
 }
@@ -145,19 +170,19 @@ Selected parse_candidate(const json& line) {
   sentence.analysis.id = field(line, "id").get<std::string>();
   sentence.text = field(line, "text").get<std::string>();
   candidate.score = number_from_json(field(line, "score"));
-  sentence.order = field(line, "position").get<uint64_t>();
+  sentence.order = integer<uint64_t>(field(line, "position"));
   sentence.file = field(line, "file").get<std::string>();
-  sentence.line = field(line, "line").get<size_t>();
+  sentence.line = integer<size_t>(field(line, "line"));
   Measures& measures = sentence.measures;
   for (const MeasureField& measure : measure_fields()) {
     const json& value = field(line, measure.name);
-    measure.set(measures, measure.count ? static_cast<double>(value.get<int>()) : number_from_json(value));
+    measure.set(measures, measure.count ? static_cast<double>(integer<int>(value)) : number_from_json(value));
   }
   sentence.analysis.unknown_entities = measures.unknown_entities;
   for (const json& entity : field(line, "entities")) {
     EntitySpan span;
-    span.start = field(entity, "start").get<int>();
-    span.end = field(entity, "end").get<int>();
+    span.start = integer<int>(field(entity, "start"));
+    span.end = integer<int>(field(entity, "end"));
     span.label = field(entity, "label").get<std::string>();
     span.text = field(entity, "text").get<std::string>();
     span.confidence = number_from_json(field(entity, "confidence"));
@@ -170,7 +195,7 @@ Selected parse_candidate(const json& line) {
     const int length = static_cast<int>(count_code_points(sentence.text));
     for (const json& word : *words) {
       if (!word.is_array() || word.size() != 2) throw std::invalid_argument("a word is not [start, end]");
-      const int start = word[0].get<int>(), end = word[1].get<int>();
+      const int start = integer<int>(word[0]), end = integer<int>(word[1]);
       if (start < 0 || end <= start || end > length)
         throw std::invalid_argument("word [" + std::to_string(start) + ", " + std::to_string(end) +
                                     ") outside the text");
