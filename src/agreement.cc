@@ -71,7 +71,15 @@ StopSetScores read_stop_set_scores(const std::string& path) {
   return scores;
 }
 
-double cohen_kappa(const std::vector<std::vector<double>>& confusion) {
+namespace {
+
+struct RaterAgreement {
+  double observed = 0;  // p_o
+  double expected = 0;  // p_e
+};
+
+// p_o and p_e of a square confusion matrix; throws std::invalid_argument as cohen_kappa does.
+RaterAgreement rater_agreement(const std::vector<std::vector<double>>& confusion) {
   const size_t n = confusion.size();
   if (n == 0) throw std::invalid_argument("cohen_kappa: empty confusion matrix");
   double total = 0, diagonal = 0;
@@ -86,11 +94,21 @@ double cohen_kappa(const std::vector<std::vector<double>>& confusion) {
     diagonal += confusion[i][i];
   }
   if (total <= 0) throw std::invalid_argument("cohen_kappa: no items");
-  const double observed = diagonal / total;
-  double expected = 0;
-  for (size_t i = 0; i < n; ++i) expected += (rows[i] / total) * (columns[i] / total);
-  if (expected >= 1.0) return 1.0;  // one label for everything, on both sides: full agreement
-  return (observed - expected) / (1.0 - expected);
+  RaterAgreement result;
+  result.observed = diagonal / total;
+  for (size_t i = 0; i < n; ++i) result.expected += (rows[i] / total) * (columns[i] / total);
+  return result;
+}
+
+double kappa_of(const RaterAgreement& agreement) {
+  if (agreement.expected >= 1.0) return 1.0;  // one label for everything, on both sides
+  return (agreement.observed - agreement.expected) / (1.0 - agreement.expected);
+}
+
+}  // namespace
+
+double cohen_kappa(const std::vector<std::vector<double>>& confusion) {
+  return kappa_of(rater_agreement(confusion));
 }
 
 nlohmann::ordered_json Agreement::to_json() const {
@@ -149,19 +167,10 @@ Agreement compare_stop_set_predictions(const StopSetScores& a, const StopSetScor
   if (pairs.empty()) throw InputError("the stop set " + a.path + " has no words to compare");
   std::vector<std::vector<double>> confusion(labels.size(), std::vector<double>(labels.size(), 0));
   for (const auto& [row, column] : pairs) confusion[row][column] += 1;
-  double diagonal = 0;
-  std::vector<double> rows(labels.size(), 0), columns(labels.size(), 0);
-  for (size_t i = 0; i < labels.size(); ++i) {
-    diagonal += confusion[i][i];
-    for (size_t j = 0; j < labels.size(); ++j) {
-      rows[i] += confusion[i][j];
-      columns[j] += confusion[i][j];
-    }
-  }
-  const double total = static_cast<double>(pairs.size());
-  result.observed = diagonal / total;
-  for (size_t i = 0; i < labels.size(); ++i) result.expected += rows[i] / total * (columns[i] / total);
-  result.kappa = cohen_kappa(confusion);
+  const RaterAgreement raters = rater_agreement(confusion);
+  result.observed = raters.observed;
+  result.expected = raters.expected;
+  result.kappa = kappa_of(raters);
   result.f1_bound = result.kappa > 0 ? 4 * (1 - result.kappa) / result.kappa
                                      : std::numeric_limits<double>::infinity();
   result.entities_a = entities.overall().gold;
