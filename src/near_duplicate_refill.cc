@@ -9,12 +9,12 @@
 namespace alsel {
 
 NearDuplicateBatch select_without_near_duplicates(std::vector<Selected> candidates,
-                                                  const std::vector<RankEntry>& ranking, size_t k,
+                                                  const std::vector<RankEntry>& ranking, BatchLimit limit,
                                                   size_t candidate_factor,
                                                   const BatchRules& rules,
                                                   const RescoreFunction& rescore) {
   NearDuplicateBatch batch;
-  NearDuplicateSuppressor suppressor(k, rules);
+  NearDuplicateSuppressor suppressor(limit, rules);
   size_t consumed = candidates.size();  // ranking positions offered so far
   for (Selected& candidate : candidates) {
     if (suppressor.full()) break;
@@ -25,9 +25,9 @@ NearDuplicateBatch select_without_near_duplicates(std::vector<Selected> candidat
   while (!suppressor.full() && consumed < ranking.size()) {
     if (!rescore) {
       spdlog::warn(
-          "{} candidates suppressed and the pool (stdin) cannot be read again: {} of {} "
-          "selected; raise --candidate-factor (now {})",
-          suppressor.suppressed().size(), suppressor.accepted(), k, candidate_factor);
+          "{} candidates suppressed and the pool (stdin) cannot be read again: {} selected ({}); "
+          "raise --candidate-factor (now {})",
+          suppressor.suppressed().size(), suppressor.accepted(), limit.to_string(), candidate_factor);
       batch.short_of_candidates = true;
       break;
     }
@@ -41,7 +41,9 @@ NearDuplicateBatch select_without_near_duplicates(std::vector<Selected> candidat
     }
     // At least twice the previous fetch: passes stay logarithmic in the pool even when nearly
     // every candidate is suppressed.
-    last_fetch = std::max((k - suppressor.accepted()) * candidate_factor, 2 * last_fetch);
+    const size_t wanted_more = limit.by_chars() ? candidate_factor  // sizes unknown: doubling
+                                                : (limit.k - suppressor.accepted()) * candidate_factor;
+    last_fetch = std::max(wanted_more, 2 * last_fetch);
     const size_t fetch = std::min(last_fetch, ranking.size() - consumed);
     std::unordered_map<uint64_t, uint32_t> wanted;  // id hash -> pool order
     for (size_t i = consumed; i < consumed + fetch; ++i) wanted.emplace(ranking[order[i]].id_hash, order[i]);

@@ -2,11 +2,11 @@
 
 namespace alsel {
 
-NearDuplicateSuppressor::NearDuplicateSuppressor(size_t k, NearDuplicateConfig config)
-    : NearDuplicateSuppressor(k, BatchRules{true, config, 0}) {}
+NearDuplicateSuppressor::NearDuplicateSuppressor(BatchLimit limit, NearDuplicateConfig config)
+    : NearDuplicateSuppressor(limit, BatchRules{true, config, 0}) {}
 
-NearDuplicateSuppressor::NearDuplicateSuppressor(size_t k, BatchRules rules)
-    : k_(k), rules_(rules), cap_(rules.max_per_entity), index_(rules.near_config) {}
+NearDuplicateSuppressor::NearDuplicateSuppressor(BatchLimit limit, BatchRules rules)
+    : limit_(limit), rules_(rules), cap_(rules.max_per_entity), index_(rules.near_config) {}
 
 bool NearDuplicateSuppressor::offer(Selected&& candidate) {
   if (full()) return false;
@@ -31,6 +31,11 @@ bool NearDuplicateSuppressor::offer(Selected&& candidate) {
       return false;
     }
   }
+  if (limit_.by_chars() && accepted_chars_ + sentence_chars(candidate) > limit_.budget_chars) {
+    closed_ = true;  // the prefix rule: the batch ends before the first candidate that overflows
+    return false;
+  }
+  accepted_chars_ += sentence_chars(candidate);
   if (cap_.enabled()) {
     cap_.accept(candidate.owner);
     first_of_owner_.emplace(candidate.owner, sentence.analysis.id);

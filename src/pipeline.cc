@@ -261,6 +261,7 @@ std::vector<ScoredSentence> Annotator::score(PreparedChunk& chunk, double trim_t
       check_cached_row(item, stored);
       analysis = std::move(stored.analysis);
       analysis.id = item.id;
+      analysis.num_chars = static_cast<int>(count_code_points(item.text));
       analysis.unknown_entities = count_unknown_entities(analysis.entities);
       result.measures = stored.measures;
       result.measures.trimmed = trimmed_measure(analysis, trim_threshold);
@@ -271,6 +272,7 @@ std::vector<ScoredSentence> Annotator::score(PreparedChunk& chunk, double trim_t
       continue;
     }
     analysis.id = item.id;
+    analysis.num_chars = static_cast<int>(count_code_points(item.text));
     analysis.num_words = static_cast<int>(sentence.encoding.word_first_token.size());
     analysis.num_labels = num_labels;
     // Symbols and unknown non-letters are O (entity_constraint.h), in decoding and measures.

@@ -67,6 +67,7 @@ std::string format_shard_header(const ShardCandidatesHeader& header) {
                    {"source", header.shard.source}};
   line["k"] = header.k;
   line["candidate_factor"] = header.candidate_factor;
+  if (header.budget_chars > 0) line["budget_chars"] = header.budget_chars;  // absent: -k
   line["strategy"] = header.strategy;
   line["model_version"] = header.model_version;
   line["settings"] = header.settings;
@@ -141,6 +142,7 @@ ShardCandidatesHeader parse_header(const json& line) {
   }
   header.k = integer<int>(field(line, "k"));
   header.candidate_factor = integer<int>(field(line, "candidate_factor"));
+  header.budget_chars = line.contains("budget_chars") ? integer<uint64_t>(line["budget_chars"]) : 0;
   header.strategy = field(line, "strategy").get<std::string>();
   header.model_version = field(line, "model_version").get<std::string>();
   header.settings = ordered_json::parse(field(line, "settings").dump());
@@ -169,6 +171,7 @@ Selected parse_candidate(const json& line) {
   ScoredSentence& sentence = candidate.sentence;
   sentence.analysis.id = field(line, "id").get<std::string>();
   sentence.text = field(line, "text").get<std::string>();
+  sentence.analysis.num_chars = static_cast<int>(count_code_points(sentence.text));
   candidate.score = number_from_json(field(line, "score"));
   sentence.order = integer<uint64_t>(field(line, "position"));
   sentence.file = field(line, "file").get<std::string>();

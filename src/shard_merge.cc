@@ -20,11 +20,11 @@ bool entry_before(const Entry& a, const Entry& b) {
                                     b.candidate->score, b.candidate->sentence.order);
 }
 
-[[noreturn]] void refuse(const ShardCandidates& shard, size_t accepted, size_t k, size_t suppressed,
-                         const std::string& dedupe) {
+[[noreturn]] void refuse(const ShardCandidates& shard, size_t accepted, BatchLimit limit,
+                         size_t suppressed, const std::string& dedupe) {
   const ShardCandidatesHeader& header = shard.header;
-  std::string message = "cannot merge exactly: " + std::to_string(accepted) + " of " +
-                        std::to_string(k) + " sentences accepted";
+  std::string message = "cannot merge exactly: " + std::to_string(accepted) + " sentences accepted (" +
+                        limit.to_string() + ")";
   if (suppressed > 0 || dedupe == "near") {
     message += " after " + std::to_string(suppressed) + " suppressions (near duplicates, --max-per-entity)";
   }
@@ -35,13 +35,14 @@ bool entry_before(const Entry& a, const Entry& b) {
       "shard (or all) with a larger " +
       (dedupe == "near" || header.max_per_entity > 0
            ? "--candidate-factor (now " + std::to_string(header.candidate_factor) + ")"
-                        : "-k (now " + std::to_string(header.k) + ")");
+       : header.budget_chars > 0 ? "--budget-chars (now " + std::to_string(header.budget_chars) + ")"
+                                 : "-k (now " + std::to_string(header.k) + ")");
   throw InputError(message);
 }
 
 }  // namespace
 
-ShardMergeResult merge_shard_candidates(std::vector<ShardCandidates>& shards, size_t k,
+ShardMergeResult merge_shard_candidates(std::vector<ShardCandidates>& shards, BatchLimit limit,
                                         const std::string& dedupe,
                                         const NearDuplicateConfig& near, int max_per_entity) {
   std::vector<Entry> merged;
@@ -78,35 +79,24 @@ ShardMergeResult merge_shard_candidates(std::vector<ShardCandidates>& shards, si
   std::sort(merged.begin(), merged.end(), entry_before);
 
   ShardMergeResult result;
-  if (k == 0) return result;
-  if (empty_truncated) refuse(shards[*empty_truncated], 0, k, 0, dedupe);
-  const BatchRules rules{dedupe == "near", near, max_per_entity};
-  const bool near_mode = rules.active();  // the suppressor's greedy pass
-  NearDuplicateSuppressor suppressor(k, rules);
-  std::vector<Selected> accepted;
-  const auto accepted_count = [&] { return near_mode ? suppressor.accepted() : accepted.size(); };
+  if (!limit.by_chars() && limit.k == 0) return result;
+  if (empty_truncated) refuse(shards[*empty_truncated], 0, limit, 0, dedupe);
+  // Without rules the suppressor accepts every candidate until the limit: the same pass.
+  NearDuplicateSuppressor suppressor(limit, BatchRules{dedupe == "near", near, max_per_entity});
   for (const Entry& entry : merged) {
-    if (accepted_count() >= k) break;
+    if (suppressor.full()) break;
     if (bound && TopKSelector::ranks_before(bound->score, bound->position, entry.candidate->score,
                                             entry.candidate->sentence.order)) {
-      refuse(shards[bound->shard], accepted_count(), k, suppressor.suppressed().size(), dedupe);
+      refuse(shards[bound->shard], suppressor.accepted(), limit, suppressor.suppressed().size(), dedupe);
     }
     ++result.candidates_used;
-    if (near_mode) {
-      suppressor.offer(std::move(*entry.candidate));
-    } else {
-      accepted.push_back(std::move(*entry.candidate));
-    }
+    suppressor.offer(std::move(*entry.candidate));
   }
-  if (accepted_count() < k && bound) {
-    refuse(shards[bound->shard], accepted_count(), k, suppressor.suppressed().size(), dedupe);
+  if (!suppressor.full() && bound) {
+    refuse(shards[bound->shard], suppressor.accepted(), limit, suppressor.suppressed().size(), dedupe);
   }
-  if (near_mode) {
-    result.suppressed = suppressor.suppressed();
-    result.selected = suppressor.take();
-  } else {
-    result.selected = std::move(accepted);
-  }
+  result.suppressed = suppressor.suppressed();
+  result.selected = suppressor.take();
   return result;
 }
 

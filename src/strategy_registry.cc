@@ -17,6 +17,8 @@ std::unique_ptr<Strategy> make_mnlp_strategy(const StrategyOptions& options);
 std::unique_ptr<Strategy> make_nlc_strategy(const StrategyOptions& options);
 std::unique_ptr<Strategy> make_random_strategy(const StrategyOptions& options);
 std::unique_ptr<Strategy> make_trimmed_strategy(const StrategyOptions& options);
+// The per-character ranking around any of them (src/strategies/per_char.cc).
+std::unique_ptr<Strategy> make_per_char_strategy(std::unique_ptr<Strategy> inner);
 
 namespace {
 
@@ -64,6 +66,7 @@ std::string StrategyOptions::to_string() const {
   std::ostringstream out;
   out << "trim_threshold=" << trim_threshold << " e1=" << e1 << " e2=" << e2
       << " unk_cap=" << unk_cap << " seed=" << seed;
+  if (per_char) out << " per_char=true";  // only when set: older manifests stay as they were
   return out.str();
 }
 
@@ -78,7 +81,9 @@ std::unique_ptr<Strategy> make_strategy(const std::string& name, const StrategyO
     throw UsageError("unknown strategy '" + name + "'; valid strategies: " + valid);
   }
   options.validate();
-  return found->second(options);
+  std::unique_ptr<Strategy> strategy = found->second(options);
+  if (options.per_char) strategy = make_per_char_strategy(std::move(strategy));
+  return strategy;
 }
 
 std::vector<std::string> strategy_names() {

@@ -150,4 +150,76 @@ TEST_F(AlExperimentTest, SmokeProtocolRunsResumesAndReports) {
   EXPECT_EQ(read_results(read_file(path("report/results.csv"))).size(), rows.size());
 }
 
+// The issue-19 protocol's code paths on a tiny universe: a BiLSTM-CRF, warm-started rounds, the
+// 100% point trained from scratch, the cost columns, and the per-character LTP curve.
+TEST_F(AlExperimentTest, ScaleProtocolWarmStartsAndRecordsCost) {
+  if (!fs::exists(shared_dir() / "data/msra/train.bio")) {
+    GTEST_SKIP() << "MSRA data not found under " << shared_dir() << " (set ALSEL_SHARED_DIR)";
+  }
+  const std::string source(ALSEL_SOURCE_DIR);
+  const RunResult r = run_shell(
+      "/usr/bin/python3 " + shell_quote(source + "/scripts/al_experiment.py") + " --protocol smoke-scale --work " +
+          shell_quote(path("work")) + " --train " + shell_quote((shared_dir() / "data/msra/train.bio").string()) +
+          " --test " + shell_quote((shared_dir() / "data/msra/test.bio").string()) + " --alsel " +
+          shell_quote(ALSEL_BINARY) + " --seeds 1 --strategies random ltp-per-char",
+      dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const json protocol = json::parse(read_file(path("work/protocol.json")))["protocol"];
+  EXPECT_EQ(protocol["name"], "smoke-scale");
+  EXPECT_EQ(protocol["arch"], "bilstm");
+
+  // Warm starts: every round but the first and the 100% point continues the previous weights.
+  for (const std::string strategy : {"random", "ltp-per-char"}) {
+    const int rounds = strategy == "random" ? 8 : 7;
+    for (int round = 1; round <= rounds; ++round) {
+      char name[32];
+      std::snprintf(name, sizeof name, "round-%02d", round);
+      const json done = json::parse(read_file(path("work/seed-1/" + strategy + "/" + name + "/done.json")));
+      const bool full_point = strategy == "random" && round == 8;
+      EXPECT_EQ(done["warm_start"].get<bool>(), !full_point) << strategy << " " << name;
+      EXPECT_GT(done["train_steps"].get<int>(), 0);
+    }
+  }
+  EXPECT_FALSE(json::parse(read_file(path("work/seed-1/round-00/done.json")))["warm_start"].get<bool>());
+
+  // The cost columns add up: each round's labeled characters are the previous round's plus its
+  // batch's, and the batch is the sentences the round added.
+  std::istringstream in(read_file(path("work/results.csv")));
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::string> header;
+  {
+    std::istringstream fields(line);
+    for (std::string cell; std::getline(fields, cell, ',');) header.push_back(cell);
+  }
+  const auto column = [&](const std::string& name) {
+    const auto found = std::find(header.begin(), header.end(), name);
+    EXPECT_NE(found, header.end()) << name;
+    return static_cast<size_t>(found - header.begin());
+  };
+  const size_t strategy_col = column("strategy"), labeled_col = column("labeled_sentences"),
+               chars_col = column("labeled_chars"), pieces_col = column("labeled_pieces"),
+               batch_col = column("batch_sentences"), batch_chars_col = column("batch_chars");
+  std::map<std::string, std::pair<long, long>> previous;  // strategy -> (sentences, chars)
+  size_t rows = 0;
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::istringstream fields(line);
+    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
+    ASSERT_EQ(cells.size(), header.size()) << line;
+    const std::string strategy = cells[strategy_col];
+    const long sentences = std::stol(cells[labeled_col]), chars = std::stol(cells[chars_col]);
+    EXPECT_GE(std::stol(cells[pieces_col]), sentences) << line;
+    EXPECT_GT(std::stol(cells[batch_chars_col]), 0) << line;
+    const auto found = previous.find(strategy);
+    const long before_sentences = found == previous.end() ? 0 : found->second.first;
+    const long before_chars = found == previous.end() ? 0 : found->second.second;
+    EXPECT_EQ(std::stol(cells[batch_col]), sentences - before_sentences) << line;
+    EXPECT_EQ(std::stol(cells[batch_chars_col]), chars - before_chars) << line;
+    previous[strategy] = {sentences, chars};
+    ++rows;
+  }
+  EXPECT_EQ(rows, 9u + 8u);  // random: rounds 0-8; ltp-per-char: rounds 0-7
+}
+
 }  // namespace

@@ -183,6 +183,63 @@ TEST(NearDuplicateRefillTest, EqualsTheGreedyPassOverTheWholeRanking) {
   EXPECT_EQ(stdin_batch.refill_passes, 0u);
 }
 
+// The same pool under a character budget: the refilled batch is the greedy pass over the whole
+// ranking that stops at the first accepted sentence that would overflow the budget.
+TEST(NearDuplicateRefillTest, BudgetEqualsTheGreedyPassOverTheWholeRanking) {
+  std::vector<Selected> pool;
+  std::mt19937 letters(11);
+  for (uint64_t i = 0; i < 90; ++i) {
+    const bool copy = i < 30;
+    std::string distinct;  // 20-60 random letters: no two alike
+    for (size_t j = 0, n = 20 + letters() % 41; j < n; ++j) distinct += static_cast<char>('a' + letters() % 26);
+    const std::string text = copy ? "the same long template sentence about the weather number " + std::to_string(i % 3)
+                                  : distinct;
+    pool.push_back(candidate("s" + std::to_string(i), text, copy ? 1.0 - i * 0.001 : 0.5 - i * 0.001, i));
+    pool.back().sentence.analysis.num_chars = static_cast<int>(text.size());
+  }
+  std::vector<RankEntry> ranking;
+  for (const Selected& item : pool) ranking.push_back(RankEntry{item.score, hash_id(item.sentence.analysis.id)});
+  const NearDuplicateConfig near;
+  for (const size_t budget : {30u, 150u, 400u, 1000u}) {
+    SCOPED_TRACE("budget " + std::to_string(budget));
+    const size_t factor = 2;
+    TopKSelector top = TopKSelector::within_chars(budget * factor);
+    for (const Selected& item : pool) {
+      ScoredSentence copy = item.sentence;
+      top.offer(item.score, std::move(copy));
+    }
+    const RescoreFunction rescore = [&](const std::unordered_map<uint64_t, uint32_t>& wanted) {
+      std::vector<Selected> found;
+      for (const Selected& item : pool) {
+        if (wanted.count(hash_id(item.sentence.analysis.id)) != 0) found.push_back(item);
+      }
+      return found;
+    };
+    const NearDuplicateBatch batch = select_without_near_duplicates(
+        top.take(), ranking, BatchLimit::chars(budget), factor, BatchRules{true, near, 0}, rescore);
+    NearDuplicateSuppressor reference(BatchLimit::chars(budget), near);
+    for (const Selected& item : pool) {
+      if (reference.full()) break;
+      Selected copy = item;
+      reference.offer(std::move(copy));
+    }
+    const size_t reference_chars = reference.accepted_chars();
+    const std::vector<Selected> expected = reference.take();
+    ASSERT_EQ(batch.selected.size(), expected.size());
+    for (size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(batch.selected[i].sentence.analysis.id, expected[i].sentence.analysis.id) << i;
+    }
+    EXPECT_EQ(total_chars(batch.selected), reference_chars);
+    EXPECT_LE(total_chars(batch.selected), budget);
+    if (budget >= 150) {
+      EXPECT_GT(batch.selected.size(), 2u);
+    }
+    if (budget == 30) {
+      EXPECT_TRUE(batch.selected.empty()) << "the best-ranked sentence is longer than 30";
+    }
+  }
+}
+
 TEST(NearDuplicatesTest, SpeedOfSignaturesAndLookups) {
   std::mt19937 random(5);
   const std::u32string alphabet =

@@ -287,6 +287,37 @@ TEST_F(ShardCliTest, EntityCapHoldsAndMergesExactly) {
   EXPECT_NE(r.err.find("--max-per-entity"), std::string::npos) << r.err;
 }
 
+TEST_F(ShardCliTest, CharacterBudgetsMergeIntoTheSingleRunBatchByteForByte) {
+  for (const std::string dedupe : {"none", "near"}) {
+    for (const std::string budget : {"150", "900", "100000"}) {
+      const std::string name = "budget-" + dedupe + "-" + budget;
+      SCOPED_TRACE(name);
+      const std::vector<std::string> options = {"--budget-chars", budget, "--dedupe", dedupe,
+                                                "--candidate-factor", "4"};
+      RunResult r = select(name + "-single.jsonl", options);
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      const std::vector<std::string> shards = run_shards(name + "-shard", options);
+      r = merge(name + "-merged.jsonl", shards, {});  // the shards' budget
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      const std::string single = read_file(path(name + "-single.jsonl"));
+      ASSERT_FALSE(single.empty());
+      EXPECT_EQ(read_file(path(name + "-merged.jsonl")), single);
+      size_t chars = 0;
+      for (const json& line : parse_jsonl(single)) chars += count_code_points(line["text"].get<std::string>());
+      EXPECT_LE(chars, std::stoul(budget));
+      const json merged = json::parse(read_file(path(name + "-merged.jsonl.manifest.json")));
+      EXPECT_EQ(merged["settings"]["budget_chars"], std::stoul(budget));
+      EXPECT_EQ(merged["counts"]["selected_chars"], chars);
+    }
+  }
+  // Shards run with a budget and shards run with -k do not merge without saying which.
+  const std::vector<std::string> by_budget = run_shards("mixed-b", {"--budget-chars", "300"});
+  const std::vector<std::string> by_k = run_shards("mixed-k", {"-k", "5"});
+  const RunResult r = merge("mixed.jsonl", {by_budget[0], by_budget[1], by_k[2]}, {});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("different batch sizes"), std::string::npos) << r.err;
+}
+
 TEST_F(ShardCliTest, ExactDuplicatesAcrossShardsKeepTheFirstOccurrenceInPoolOrder) {
   const std::vector<std::string> shards = run_shards("shard", {"-k", "200"});
   ASSERT_EQ(merge("merged.jsonl", shards, {}).exit_code, 0);

@@ -14,6 +14,7 @@
 
 #include "alsel/errors.h"
 #include "alsel/shard_candidates.h"
+#include "alsel/utf8.h"
 #include "scratch_dir.h"
 
 namespace alsel {
@@ -249,6 +250,71 @@ TEST(ShardMergeTest, EqualsTheGreedyPassOverTheWholeRankingOrRefuses) {
   }
   EXPECT_GT(exact, 200u);
   EXPECT_GT(refused, 0u) << "no trial ran out of candidates: the refusal is untested";
+}
+
+// --budget-chars: each shard lists the prefix of its ranking that fits (x the factor under
+// rules) and its stopper, as select --shard does; the merge equals the single run without rules
+// (never refused) and with them, or refuses.
+TEST(ShardMergeTest, BudgetMergeEqualsTheSingleRunOrRefuses) {
+  std::mt19937_64 random(20261202);
+  NearDuplicateConfig near;
+  size_t exact = 0, refused = 0, nonempty = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    const std::string dedupe = trial % 2 == 0 ? "none" : "near";
+    const uint32_t count = 1 + static_cast<uint32_t>(trial % 5);
+    const size_t budget = 20 + random() % 400;
+    const size_t factor = 1 + random() % 3;
+    std::vector<PoolSentence> pool = random_pool(random, 20 + random() % 120);
+    SCOPED_TRACE("trial " + std::to_string(trial) + ": " + dedupe + " budget=" + std::to_string(budget) +
+                 " factor=" + std::to_string(factor) + " shards=" + std::to_string(count));
+    const auto sized = [](const PoolSentence& s) {
+      Selected c = make_candidate(s.id, s.text, s.score, s.position);
+      c.sentence.analysis.num_chars = static_cast<int>(count_code_points(s.text));
+      return c;
+    };
+    std::vector<PoolSentence> ranking = pool;
+    std::sort(ranking.begin(), ranking.end(), pool_before);
+    NearDuplicateSuppressor reference(BatchLimit::chars(budget), BatchRules{dedupe == "near", near, 0});
+    for (const PoolSentence& s : ranking) {
+      if (reference.full()) break;
+      reference.offer(sized(s));
+    }
+    std::vector<std::string> expected;
+    for (const Selected& c : reference.take()) expected.push_back(c.sentence.analysis.id);
+
+    std::vector<ShardCandidates> shards(count);
+    for (uint32_t index = 0; index < count; ++index) {
+      TopKSelector top = TopKSelector::within_chars(budget * (dedupe == "near" ? factor : 1));
+      uint64_t own = 0;
+      for (const PoolSentence& s : pool) {
+        if (shard_of(s.id, count) != index) continue;
+        top.offer(s.score, std::move(sized(s).sentence));
+        ++own;
+      }
+      ShardCandidates& shard = shards[index];
+      shard.path = "shard-" + std::to_string(index) + ".jsonl";
+      shard.candidates = top.take();
+      shard.header = make_header(index, count, own, shard.candidates.size());
+      shard.header.budget_chars = budget;
+      shard.header.candidate_factor = static_cast<int>(factor);
+    }
+    try {
+      const ShardMergeResult result =
+          merge_shard_candidates(shards, BatchLimit::chars(budget), dedupe, near);
+      std::vector<std::string> ids;
+      for (const Selected& c : result.selected) ids.push_back(c.sentence.analysis.id);
+      EXPECT_EQ(ids, expected);
+      EXPECT_LE(total_chars(result.selected), budget);
+      ++exact;
+      if (!ids.empty()) ++nonempty;
+    } catch (const InputError& error) {
+      EXPECT_EQ(dedupe, "near") << "without rules the prefix and its stopper always suffice: " << error.what();
+      EXPECT_NE(std::string(error.what()).find("--candidate-factor"), std::string::npos) << error.what();
+      ++refused;
+    }
+  }
+  EXPECT_GT(exact, 200u);
+  EXPECT_GT(nonempty, 150u);
 }
 
 TEST(ShardMergeTest, ShortBatchOnlyWhenNoShardWasTruncated) {

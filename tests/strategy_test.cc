@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <string>
 
 #include "alsel/errors.h"
@@ -215,6 +216,35 @@ TEST(StrategyOptionsTest, ToStringListsEveryField) {
   StrategyOptions options;
   options.seed = 123;
   EXPECT_EQ(options.to_string(), "trim_threshold=0.99 e1=0.95 e2=0.05 unk_cap=10 seed=123");
+}
+
+TEST_P(EveryStrategyTest, PerCharDividesItsScoreByTheSentenceLength) {
+  StrategyOptions plain;
+  StrategyOptions per_char;
+  per_char.per_char = true;
+  EXPECT_EQ(per_char.to_string(), plain.to_string() + " per_char=true");
+  const auto strategy = make_strategy(GetParam(), per_char);
+  EXPECT_EQ(strategy->name(), GetParam() + "/char");
+  EXPECT_NE(strategy->definition().find("/ characters"), std::string::npos) << strategy->definition();
+  EXPECT_EQ(strategy->needs_known_entities(), make_strategy(GetParam(), plain)->needs_known_entities());
+  SentenceAnalysis analysis = make_analysis({0.5, 0.3, 0.2, 0.1, 0.1, 0.8}, {1, 2}, 3, "doc-1");
+  // Unset length: an error, not the unnormalised score.
+  EXPECT_THROW(score_with(GetParam(), per_char, analysis), std::logic_error);
+  analysis.num_chars = 8;
+  EXPECT_NEAR(score_with(GetParam(), per_char, analysis), score_with(GetParam(), plain, analysis) / 8, 1e-12);
+}
+
+TEST(StrategyPerCharTest, ShortUncertainSentenceOutranksALongerEquallyUncertainOne) {
+  // The same two-word distributions in a 4-character and a 40-character sentence: ltp ties,
+  // ltp per character prefers the short one (ten times the value per character).
+  StrategyOptions options;
+  options.per_char = true;
+  SentenceAnalysis short_one = make_analysis({0.5, 0.3, 0.2, 0.1, 0.1, 0.8}, {1, 2}, 0, "short");
+  SentenceAnalysis long_one = short_one;
+  long_one.id = "long";
+  short_one.num_chars = 4;
+  long_one.num_chars = 40;
+  EXPECT_NEAR(score_with("ltp", options, short_one), 10 * score_with("ltp", options, long_one), 1e-12);
 }
 
 TEST(StrategyRegistryTest, OnlyLtpUnkNeedsKnownEntities) {

@@ -72,6 +72,9 @@ struct SelectConfig {
   std::string strategy = "ltp";          // registered strategy name (`alsel strategies`)
   StrategyOptions strategy_options;
   int k = 100;                           // sentences to select (fewer if the pool is smaller)
+  uint64_t budget_chars = 0;             // > 0: select the longest prefix of the ranking whose
+                                         // characters fit in this many, instead of k sentences
+                                         // (selector.h's prefix rule)
   std::string out = "-";                 // the batch, best first; "-" = stdout
   std::vector<std::string> labeled;      // BIO, doccano, Prodigy or Label Studio files: known
                                          // entities (ltp-unk), and sentences excluded
@@ -120,6 +123,7 @@ struct ScoreConfig {
 struct MergeConfig {
   std::vector<std::string> inputs;  // one candidates file per shard index, any order
   int k = -1;                       // sentences to select; -1 = the shards' -k
+  uint64_t budget_chars = 0;        // > 0: a character budget instead; 0 = the shards' limit
   std::string out = "-";            // the batch, best first; "-" = stdout
   std::string format = "jsonl";     // jsonl | doccano | label-studio | prodigy
   WriterOptions writer;             // offsets unit, Label Studio names, model_version (empty =

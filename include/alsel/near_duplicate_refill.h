@@ -46,10 +46,10 @@ struct NearDuplicateBatch {
 };
 
 // `candidates`: the first pass's best, best first (TopKSelector::take). `ranking`: every scored
-// sentence by pool order. `rescore` null = the pool cannot be read again (stdin): the batch then
+// sentence by pool order. `limit`: k sentences or a character budget (selector.h). `rescore` null = the pool cannot be read again (stdin): the batch then
 // stays short, with a warning that names the candidate factor.
 NearDuplicateBatch select_without_near_duplicates(std::vector<Selected> candidates,
-                                                  const std::vector<RankEntry>& ranking, size_t k,
+                                                  const std::vector<RankEntry>& ranking, BatchLimit limit,
                                                   size_t candidate_factor,
                                                   const BatchRules& rules,
                                                   const RescoreFunction& rescore);

@@ -10,6 +10,10 @@
 //   }
 //   std::vector<alsel::Selected> batch = suppressor.take();   // at most k, best first
 //
+// With a character budget (BatchLimit::chars) the batch closes at the first candidate that
+// passes the rules but does not fit in what is left of the budget (selector.h's prefix rule over
+// the accepted candidates); that candidate is neither accepted nor suppressed.
+//
 // The result equals the greedy pass over the whole ranking as long as the candidates offered
 // are a prefix of that ranking: every accepted sentence is compared with all better-ranked
 // accepted ones, never with a worse-ranked one.
@@ -48,14 +52,15 @@ struct Suppression {
 
 class NearDuplicateSuppressor {
  public:
-  NearDuplicateSuppressor(size_t k, NearDuplicateConfig config);  // near duplicates only
-  NearDuplicateSuppressor(size_t k, BatchRules rules);
+  NearDuplicateSuppressor(BatchLimit limit, NearDuplicateConfig config);  // near duplicates only
+  NearDuplicateSuppressor(BatchLimit limit, BatchRules rules);
 
   // Offers the next candidate (worse-ranked than every earlier one). Returns true when it is
   // accepted; false when it is suppressed (recorded in suppressed()) or the batch is full.
   bool offer(Selected&& candidate);
-  bool full() const { return accepted_.size() >= k_; }
+  bool full() const { return closed_ || (!limit_.by_chars() && accepted_.size() >= limit_.k); }
   size_t accepted() const { return accepted_.size(); }
+  size_t accepted_chars() const { return accepted_chars_; }
   const std::vector<Suppression>& suppressed() const { return suppressed_; }
   const NearDuplicateIndex& index() const { return index_; }
 
@@ -63,7 +68,9 @@ class NearDuplicateSuppressor {
   std::vector<Selected> take();
 
  private:
-  size_t k_;
+  BatchLimit limit_;
+  bool closed_ = false;        // budget: a candidate did not fit
+  size_t accepted_chars_ = 0;
   BatchRules rules_;
   EntityCap cap_;
   std::unordered_map<std::string, std::string> first_of_owner_;  // owner -> first accepted id

@@ -30,6 +30,8 @@ struct SentenceAnalysis {
   std::string id;                     // pool id (the seeded random strategy hashes it)
   int num_words = 0;                  // W, number of words (>= 1 for scored sentences)
   int num_labels = 0;                 // L, number of labels of the model
+  int num_chars = 0;                  // code points of the sentence text: what an annotator
+                                      // reads (--per-char divides by it, --budget-chars sums it)
   std::vector<double> probabilities;  // [W*L] row-major per-word label distribution
                                       // (CRF marginals or softmax); each row sums to 1
   std::vector<int> best_path;         // [W] Viterbi (or argmax) label ids in [0, L)

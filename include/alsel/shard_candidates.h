@@ -40,6 +40,7 @@ struct ShardCandidatesHeader {
   ShardSpec shard;
   int k = 0;                        // the shard run's -k
   int candidate_factor = 1;         // its --candidate-factor (near: k x factor candidates listed)
+  uint64_t budget_chars = 0;        // its --budget-chars; 0 = none (-k counts sentences)
   std::string strategy;             // strategy name, written with each selected sentence
   std::string model_version;        // MODEL@SHA256[:12], Label Studio's default model_version
   std::string dedupe = "near";      // none | exact | near (also in settings)

@@ -37,9 +37,11 @@ struct ShardMergeResult {
 // Shards must be complete (one per index) and agree on their settings; alsel merge checks that.
 // Throws InputError when the result could differ from the single run (see above) and when one id
 // appears in two candidate lists.
-// `max_per_entity` > 0 caps the sentences owed to one entity (the candidates' owners), as
+// `limit`: k sentences or a character budget (selector.h); with a budget each shard lists the
+// prefix of its ranking that fits (x candidate factor under rules) and its stopper, which makes
+// the merge exact without rules. `max_per_entity` > 0 caps the sentences owed to one entity (the candidates' owners), as
 // alsel select --max-per-entity does.
-ShardMergeResult merge_shard_candidates(std::vector<ShardCandidates>& shards, size_t k,
+ShardMergeResult merge_shard_candidates(std::vector<ShardCandidates>& shards, BatchLimit limit,
                                         const std::string& dedupe, const NearDuplicateConfig& near,
                                         int max_per_entity = 0);
 

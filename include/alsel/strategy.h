@@ -26,6 +26,10 @@ struct StrategyOptions {
   double e2 = 0.05;                               // ltp-unk: weight of P(x), >= 0
   int unk_cap = 10;    // ltp-unk: N in P(x) = min(unknown entities, N) / N, count >= 1
   uint64_t seed = 42;  // random: seed mixed into the per-id hash
+  // Cost-normalised ranking (issue 19, after Settles and Craven 2008): the strategy's score
+  // divided by the sentence's characters (SentenceAnalysis::num_chars), for any strategy. The
+  // strategy's name gets "/char" ("ltp/char"), so files and shards say which ranking made them.
+  bool per_char = false;
 
   // Throws UsageError naming the bad field and value: trim_threshold outside (0, 1],
   // e1 or e2 negative or not finite, unk_cap < 1.
@@ -52,8 +56,8 @@ class Strategy {
 
 using StrategyFactory = std::function<std::unique_ptr<Strategy>(const StrategyOptions&)>;
 
-// Validates `options`, then builds the named strategy. An unknown name throws UsageError
-// listing the valid names.
+// Validates `options`, then builds the named strategy (wrapped by the per-character ranking
+// when options.per_char). An unknown name throws UsageError listing the valid names.
 std::unique_ptr<Strategy> make_strategy(const std::string& name, const StrategyOptions& options);
 
 // Registered names, sorted.

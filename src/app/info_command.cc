@@ -48,6 +48,12 @@ void print_strategies(std::ostream& out) {
   for (const std::string& name : strategy_names()) {
     out << std::left << std::setw(10) << name << make_strategy(name, defaults)->definition() << '\n';
   }
+  out << "\nRankings (alsel select):\n"
+      << "  --per-char         any strategy's score divided by the sentence's characters, e.g. -s ltp\n"
+      << "                     --per-char ranks by \"ltp/char\" = (1 - ltp) / characters: value per unit\n"
+      << "                     of annotation cost (Settles and Craven 2008)\n"
+      << "  --budget-chars N   the batch is the longest prefix of the ranking whose characters fit in\n"
+      << "                     N, instead of k sentences (docs/strategies.md)\n";
 }
 
 }  // namespace alsel

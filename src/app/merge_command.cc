@@ -119,20 +119,27 @@ RunSummary run_merge(const MergeConfig& config) {
   }
   check_shard_set(shards);
   const ShardCandidatesHeader& first = shards.front().header;
-  size_t k = 0;
-  if (config.k >= 0) {
-    k = static_cast<size_t>(config.k);
+  BatchLimit limit;
+  if (config.budget_chars > 0) {
+    limit = BatchLimit::chars(config.budget_chars);
+  } else if (config.k >= 0) {
+    limit = BatchLimit(static_cast<size_t>(config.k));
   } else {
     for (const ShardCandidates& shard : shards) {
-      if (shard.header.k != first.k) {
-        throw UsageError("the shards were run with different -k (" + std::to_string(first.k) +
-                         " in " + shards.front().path + ", " + std::to_string(shard.header.k) +
-                         " in " + shard.path + "): give alsel merge -k");
+      if (shard.header.k != first.k || shard.header.budget_chars != first.budget_chars) {
+        const auto size = [](const ShardCandidatesHeader& h) {
+          return h.budget_chars > 0 ? "--budget-chars " + std::to_string(h.budget_chars)
+                                    : "-k " + std::to_string(h.k);
+        };
+        throw UsageError("the shards were run with different batch sizes (" + size(first) + " in " +
+                         shards.front().path + ", " + size(shard.header) + " in " + shard.path +
+                         "): give alsel merge -k or --budget-chars");
       }
     }
-    k = static_cast<size_t>(first.k);
+    limit = first.budget_chars > 0 ? BatchLimit::chars(first.budget_chars)
+                                   : BatchLimit(static_cast<size_t>(first.k));
   }
-  spdlog::info("merging {} shards: strategy {}, k={}, dedupe {}", shards.size(), first.strategy, k,
+  spdlog::info("merging {} shards: strategy {}, {}, dedupe {}", shards.size(), first.strategy, limit.to_string(),
                first.dedupe == "near" ? "near (" + first.near.to_string() + ")" : first.dedupe);
 
   // Manifest facts read before merge_shard_candidates consumes the candidates.
@@ -163,8 +170,11 @@ RunSummary run_merge(const MergeConfig& config) {
       config.writer.model_version.empty() ? first.model_version : config.writer.model_version;
 
   const int max_per_entity = first.max_per_entity;  // equal across shards: part of settings
-  ShardMergeResult result = merge_shard_candidates(shards, k, dedupe, near, max_per_entity);
+  ShardMergeResult result = merge_shard_candidates(shards, limit, dedupe, near, max_per_entity);
   const std::vector<Selected>& selected = result.selected;
+  size_t listed = 0;
+  for (const nlohmann::ordered_json& entry : shards_json) listed += entry["candidates"].get<size_t>();
+  check_budget_fits(selected, listed, limit);
 
   WriterOptions writer_options = config.writer;
   writer_options.strategy = strategy;
@@ -201,7 +211,9 @@ RunSummary run_merge(const MergeConfig& config) {
     manifest["shard_settings"] = shard_settings;
     nlohmann::ordered_json settings;
     settings["strategy"] = strategy;
-    settings["k"] = k;
+    // A character budget replaces k.
+    settings["k"] = limit.by_chars() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(limit.k);
+    if (limit.by_chars()) settings["budget_chars"] = limit.budget_chars;
     settings["dedupe"] = dedupe;
     settings["max_per_entity"] = max_per_entity;
     settings["shard_count"] = first.shard.count;
@@ -214,6 +226,7 @@ RunSummary run_merge(const MergeConfig& config) {
     counts["entity_capped"] = summary.entity_capped;
     counts["candidates_used"] = result.candidates_used;
     counts["selected"] = summary.selected;
+    counts["selected_chars"] = total_chars(selected);
     manifest["counts"] = counts;
     manifest["selection"] = selection_json(selected);
     manifest["outputs"] = {{"out", output_json(&out)},

@@ -246,6 +246,17 @@ nlohmann::ordered_json selection_json(const std::vector<Selected>& selected) {
   return selection;
 }
 
+void check_budget_fits(const std::vector<Selected>& selected, size_t candidates, BatchLimit limit) {
+  if (!limit.by_chars()) return;
+  if (selected.empty() && candidates > 0) {
+    throw InputError("--budget-chars " + std::to_string(limit.budget_chars) +
+                     ": the best-ranked sentence is longer than the budget, so nothing fits (the "
+                     "batch stops at the first sentence that would overflow it); raise the budget");
+  }
+  spdlog::info("batch: {} sentences, {} of {} characters", selected.size(), total_chars(selected),
+               limit.budget_chars);
+}
+
 nlohmann::ordered_json near_duplicate_json(const Suppression& suppression) {
   nlohmann::ordered_json line;
   line["id"] = suppression.id;

@@ -110,6 +110,10 @@ nlohmann::ordered_json selection_json(const std::vector<Selected>& selected);
 // "near-duplicate", "duplicate_of", "similarity", "score", "file", "line"}.
 nlohmann::ordered_json near_duplicate_json(const Suppression& suppression);
 
+// --budget-chars: a budget that nothing fits into (the best-ranked sentence is longer) is an
+// error rather than an empty batch; logs the batch's size otherwise.
+void check_budget_fits(const std::vector<Selected>& selected, size_t candidates, BatchLimit limit);
+
 // Where the manifest of an output goes: --manifest, else OUT.manifest.json; empty = none.
 std::string manifest_path(const RunOutputs& outputs, const std::string& out);
 

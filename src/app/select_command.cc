@@ -150,8 +150,10 @@ RunSummary run_select(const SelectConfig& config) {
   std::string summary_manifest_path;
   std::unique_ptr<Strategy> strategy = make_strategy(config.strategy, config.strategy_options);
   const bool near = config.dedupe.mode == "near";
-  spdlog::info("strategy {} ({}), k={}, dedupe {}", strategy->name(),
-               config.strategy_options.to_string(), config.k,
+  const BatchLimit limit = config.budget_chars > 0 ? BatchLimit::chars(config.budget_chars)
+                                                  : BatchLimit(static_cast<size_t>(config.k));
+  spdlog::info("strategy {} ({}), {}, dedupe {}", strategy->name(),
+               config.strategy_options.to_string(), limit.to_string(),
                near ? "near (" + config.dedupe.near.to_string() + ")" : config.dedupe.mode);
 
   // Before any work: no output may be an input or another output, and every output's temp file
@@ -226,7 +228,9 @@ RunSummary run_select(const SelectConfig& config) {
   const size_t k = static_cast<size_t>(config.k);
   const size_t factor = static_cast<size_t>(config.dedupe.candidate_factor);
   const BatchRules rules{near, config.dedupe.near, config.dedupe.max_per_entity};
-  TopKSelector top(rules.active() ? k * factor : k);
+  const size_t width = rules.active() ? factor : 1;  // candidates for the rules' refill
+  TopKSelector top = limit.by_chars() ? TopKSelector::within_chars(limit.budget_chars * width)
+                                      : TopKSelector(k * width);
   std::vector<RankEntry> ranking;
   ScoreSummary pool_scores;
   MeasureSums measure_sums;
@@ -302,6 +306,8 @@ RunSummary run_select(const SelectConfig& config) {
   double refill_seconds = 0;
   if (!rules.active() || sharded) {
     selected = top.take();  // a shard lists its candidates; alsel merge suppresses
+    // A character budget keeps the stopper too (a shard lists it: merges stay exact).
+    if (limit.by_chars() && !sharded) selected.resize(chars_prefix(selected, limit.budget_chars));
   } else {
     // A refill pass reads the pool again and scores only the wanted sentences (the cache makes
     // that free when given); stdin cannot be read twice.
@@ -328,7 +334,7 @@ RunSummary run_select(const SelectConfig& config) {
         return refill;
       };
     }
-    NearDuplicateBatch batch = select_without_near_duplicates(top.take(), ranking, k, factor, rules, rescore);
+    NearDuplicateBatch batch = select_without_near_duplicates(top.take(), ranking, limit, factor, rules, rescore);
     for (const Suppression& suppression : batch.suppressed) {
       dropped.suppressed(suppression);
       ++(suppression.reason == "entity-cap" ? summary.entity_capped : summary.near_duplicates);
@@ -337,6 +343,7 @@ RunSummary run_select(const SelectConfig& config) {
     refill_seconds = batch.refill_seconds;
     selected = std::move(batch.selected);
   }
+  if (limit.by_chars() && !sharded) check_budget_fits(selected, summary.counts.scored, limit);
   timings["deduplication"] = seconds_since(phase) - refill_seconds;
   timings["refill"] = refill_seconds;
 
@@ -414,7 +421,9 @@ RunSummary run_select(const SelectConfig& config) {
     nlohmann::ordered_json settings;
     settings["strategy"] = strategy->name();
     settings["strategy_options"] = config.strategy_options.to_string();
-    settings["k"] = config.k;
+    // A character budget replaces k.
+    settings["k"] = limit.by_chars() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(config.k);
+    if (limit.by_chars()) settings["budget_chars"] = limit.budget_chars;
     settings["dedupe"] = config.dedupe.mode;
     if (near) {
       settings["near_threshold"] = config.dedupe.near.threshold;
@@ -448,6 +457,7 @@ RunSummary run_select(const SelectConfig& config) {
     counts["near_duplicates"] = summary.near_duplicates;
     counts["entity_capped"] = summary.entity_capped;
     counts["selected"] = summary.selected;
+    counts["selected_chars"] = total_chars(selected);
     counts["refill_passes"] = summary.refill_passes;
     counts["windows"] = summary.counts.windows;
     counts["batches"] = summary.counts.batches;

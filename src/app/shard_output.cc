@@ -63,6 +63,7 @@ void write_shard_candidates(std::ostream& out, const SelectConfig& config,
   header.shard = config.shard;
   header.k = config.k;
   header.candidate_factor = config.dedupe.candidate_factor;
+  header.budget_chars = config.budget_chars;
   header.strategy = facts.strategy;
   header.model_version = facts.model_version;
   header.dedupe = config.dedupe.mode;

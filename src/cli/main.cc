@@ -197,7 +197,14 @@ int main(int argc, char** argv) {
   add_cache_option(*select_command, select.cache);
   select_command->add_option("-s,--strategy", select.strategy, "strategy (see `alsel strategies`)")
       ->capture_default_str();
-  select_command->add_option("-k", select.k, "how many sentences to select")->capture_default_str();
+  CLI::Option* select_k =
+      select_command->add_option("-k", select.k, "how many sentences to select")->capture_default_str();
+  select_command
+      ->add_option("--budget-chars", select.budget_chars,
+                   "select by characters instead: the longest prefix of the ranking that fits in N "
+                   "characters (code points); stops before the first sentence that would overflow")
+      ->check(CLI::PositiveNumber)
+      ->excludes(select_k);
   select_command->add_option("-o,--out", select.out, "output file (- = stdout)")->capture_default_str();
   select_command->add_option("--labeled", select.labeled,
                              "labeled BIO, doccano, Prodigy or Label Studio files: known entities (ltp-unk); "
@@ -255,6 +262,9 @@ int main(int argc, char** argv) {
   select_command->add_option("--unk-cap", select.strategy_options.unk_cap, "ltp-unk N in min(unknown, N) / N")
       ->capture_default_str();
   select_command->add_option("--seed", select.strategy_options.seed, "random: seed")->capture_default_str();
+  select_command->add_flag("--per-char", select.strategy_options.per_char,
+                           "rank by the strategy's score divided by the sentence's characters "
+                           "(cost-normalised: \"ltp/char\")");
 
   alsel::ScoreConfig score;
   std::string score_format = "jsonl";
@@ -281,7 +291,13 @@ int main(int argc, char** argv) {
   CLI::App* merge_command = app.add_subcommand(
       "merge", "merge the candidates of `select --shard I/N` runs into the single-run batch");
   merge_command->add_option("shards", merge.inputs, "the candidates file of every shard")->required();
-  merge_command->add_option("-k", merge.k, "how many sentences to select (default: the shards' -k)");
+  CLI::Option* merge_k =
+      merge_command->add_option("-k", merge.k, "how many sentences to select (default: the shards' -k)");
+  merge_command
+      ->add_option("--budget-chars", merge.budget_chars,
+                   "a character budget instead of -k (default: the shards' --budget-chars or -k)")
+      ->check(CLI::PositiveNumber)
+      ->excludes(merge_k);
   merge_command->add_option("-o,--out", merge.out, "output file (- = stdout)")->capture_default_str();
   add_format_option(*merge_command, merge.format);
   add_offset_unit_option(*merge_command, "--offset-unit", merge_offset_unit, "unit of the entity offsets");
