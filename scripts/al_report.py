@@ -18,9 +18,11 @@ import os
 import statistics
 from typing import Dict, List, Optional, Tuple
 
-STRATEGY_ORDER = ["random", "nlc", "trimmed", "mnlp", "entropy", "ltp", "ltp-unk"]
+STRATEGY_ORDER = ["random", "nlc", "trimmed", "mnlp", "entropy", "ltp", "ltp-unk", "ltp-per-char"]
 TITLES = {"random": "random", "nlc": "1 NLC", "trimmed": "2 trim", "mnlp": "3 MNLP",
-          "entropy": "4 entropy", "ltp": "5 LTP", "ltp-unk": "6 LTP+unk"}
+          "entropy": "4 entropy", "ltp": "5 LTP", "ltp-unk": "6 LTP+unk", "ltp-per-char": "7 LTP/char"}
+COLORS = {"random": "#7f7f7f", "nlc": "#1f77b4", "trimmed": "#17becf", "mnlp": "#2ca02c",
+          "entropy": "#bcbd22", "ltp": "#d62728", "ltp-unk": "#9467bd", "ltp-per-char": "#ff7f0e"}
 
 
 def read(path: str) -> List[Dict]:
@@ -32,6 +34,9 @@ def read(path: str) -> List[Dict]:
         r["labeled_fraction"] = float(r["labeled_fraction"])
         r["labeled_sentences"] = int(r["labeled_sentences"])
         r["f1"] = float(r["f1"])
+        # Cost columns (absent in results of the reduced protocol's first run).
+        for key in ("labeled_chars", "batch_chars", "batch_sentences"):
+            r[key] = int(r[key]) if r.get(key) else None
     return rows
 
 
@@ -128,7 +133,129 @@ def summarize(rows: List[Dict]) -> str:
             m30, sd30 = mean_std(auc30)
             out.append(f"| {s} | {', '.join(reach)} | {', '.join(reach_random)} | {m:.2f} ± {sd:.2f} "
                        f"| {m30:.2f} ± {sd30:.2f} |")
+    out.extend(cost_tables(rows, strategies, seeds, full))
     return "\n".join(out) + "\n"
+
+
+def interpolate(points: List[Tuple[float, float]], x: float) -> Optional[float]:
+    """F1 at x on a piecewise-linear curve of (x, F1) points sorted by x; None outside it."""
+    for (x1, y1), (x2, y2) in zip(points, points[1:]):
+        if x1 - 1e-9 <= x <= x2 + 1e-9:
+            return y1 if x2 == x1 else y1 + (y2 - y1) * (x - x1) / (x2 - x1)
+    return None
+
+
+def cost_tables(rows: List[Dict], strategies: List[str], seeds: List[int], full) -> List[str]:
+    """The cost view (issue 19): mean length of what each strategy selects, F1 at equal labeled
+    characters, and the characters needed to reach 99% of the full-data F1."""
+    if not any(r.get("labeled_chars") for r in rows):
+        return []
+    out = ["", "### Cost: characters\n",
+           "Mean length of the selected sentences (characters per sentence over the batches of rounds "
+           "10%-50%, all seeds; the random start's mean for reference) and the characters labeled at 30% "
+           "and 50% of the sentences (mean over seeds, thousands):\n",
+           "| strategy | chars / selected sentence | labeled chars at 30% (k) | at 50% (k) |", "|---|---|---|---|"]
+    start = [r for r in rows if r["round"] == 0 and r["batch_chars"]]
+    for s in strategies:
+        batches = [r for r in rows if r["strategy"] == s and 0 < r["round"] and r["labeled_fraction"] <= 0.5 + 1e-9
+                   and r["batch_sentences"]]
+        if not batches:
+            continue
+        length = sum(r["batch_chars"] for r in batches) / sum(r["batch_sentences"] for r in batches)
+        at = {}
+        for f in (0.3, 0.5):
+            values = [r["labeled_chars"] for r in rows if r["strategy"] == s and abs(r["labeled_fraction"] - f) < 1e-6]
+            at[f] = f"{statistics.mean(values) / 1000:.0f}" if values else "-"
+        out.append(f"| {s} | {length:.1f} | {at[0.3]} | {at[0.5]} |")
+    if start:
+        out.append(f"| (random start, 5%) | {sum(r['batch_chars'] for r in start) / sum(r['batch_sentences'] for r in start):.1f} | | |")
+    # F1 at equal characters: each seed's curve F1(labeled chars), read at the characters random
+    # selection labeled at each fraction (its mean over seeds).
+    random_chars = {}
+    for f in FRACTIONS_FOR_COST:
+        values = [r["labeled_chars"] for r in rows if r["strategy"] == "random" and abs(r["labeled_fraction"] - f) < 1e-6]
+        if values:
+            random_chars[f] = statistics.mean(values)
+    if random_chars:
+        out += ["", "F1 at equal annotation cost: each seed's curve of F1 against labeled characters, read "
+                "(linearly between rounds) at the characters random selection labeled at that fraction; mean ± std "
+                "over seeds (`-` = the curve does not reach that many characters, or starts above them):\n",
+                "| labeled chars (k) | " + " | ".join(TITLES[s] for s in strategies) + " |",
+                "|---|" + "---|" * len(strategies)]
+        for f, chars in sorted(random_chars.items()):
+            cells = []
+            for s in strategies:
+                values = []
+                for seed in seeds:
+                    points = sorted((r["labeled_chars"], r["f1"]) for r in rows
+                                    if r["strategy"] == s and r["seed"] == seed and r["labeled_chars"]
+                                    and r["labeled_fraction"] <= 0.5 + 1e-9)
+                    if s != "random":
+                        points = sorted(set(points + [(r["labeled_chars"], r["f1"]) for r in rows
+                                                      if r["round"] == 0 and r["seed"] == seed and r["labeled_chars"]]))
+                    y = interpolate(points, chars)
+                    if y is not None:
+                        values.append(y)
+                if len(values) == 0:
+                    cells.append("-")
+                else:
+                    m, sd = mean_std(values)
+                    cells.append(f"{m:.2f} ± {sd:.2f}" + (f" (n={len(values)})" if len(values) != len(seeds) else ""))
+            out.append(f"| {chars / 1000:.0f} (random's {f:.0%}) | " + " | ".join(cells) + " |")
+    if full:
+        target = 0.99 * full[0]
+        out += ["", f"Characters labeled when the curve first reaches 99% of the full-data F1 ({target:.2f}), per seed "
+                "(thousands; `-` = not within 5%-50%):\n", "| strategy | per seed |", "|---|---|"]
+        for s in strategies:
+            cells = []
+            for seed in seeds:
+                points = sorted((r["labeled_fraction"], r["f1"], r["labeled_chars"]) for r in rows
+                                if r["strategy"] == s and r["seed"] == seed and r["labeled_fraction"] <= 0.5 + 1e-9)
+                reached = next((c for _, y, c in points if y >= target and c), None)
+                cells.append(f"{reached / 1000:.1f}" if reached else "-")
+            out.append(f"| {s} | {', '.join(cells)} |")
+    return out
+
+
+FRACTIONS_FOR_COST = [0.10, 0.15, 0.20, 0.25, 0.30, 0.40, 0.50]
+
+
+def plot_by_chars(rows: List[Dict], path: str, title: str):
+    """F1 against labeled characters: per strategy and round, the mean over seeds of both."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    by = collections.defaultdict(lambda: collections.defaultdict(list))
+    for r in rows:
+        if r.get("labeled_chars") and r["labeled_fraction"] <= 0.5 + 1e-9:
+            by[r["strategy"]][r["round"]].append((r["labeled_chars"], r["f1"]))
+    strategies = [s for s in STRATEGY_ORDER if s in by]
+    start = by["random"].get(0) if "random" in by else None
+    fig, ax = plt.subplots(figsize=(9, 6), dpi=110)
+    for s in strategies:
+        rounds = sorted(by[s])
+        if s != "random" and start and 0 not in by[s]:
+            by[s][0] = start
+            rounds = [0] + rounds
+        xs = [statistics.mean(c for c, _ in by[s][i]) / 1000 for i in rounds]
+        means = [statistics.mean(f for _, f in by[s][i]) for i in rounds]
+        sds = [statistics.stdev([f for _, f in by[s][i]]) if len(by[s][i]) > 1 else 0.0 for i in rounds]
+        ax.plot(xs, means, marker="o", markersize=3.5, linewidth=1.6, color=COLORS.get(s), label=TITLES[s])
+        ax.fill_between(xs, [m - d for m, d in zip(means, sds)], [m + d for m, d in zip(means, sds)],
+                        color=COLORS.get(s), alpha=0.12, linewidth=0)
+    full = full_data_f1(curves(rows))
+    if full:
+        ax.axhline(full[0], color="black", linestyle="--", linewidth=1.1, label=f"full data (100%): {full[0]:.1f}")
+    ax.set_xlabel("labeled characters (thousands)")
+    ax.set_ylabel("entity F1 on the test set")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    tmp = path + ".tmp.png"
+    fig.savefig(tmp)
+    os.replace(tmp, path)
 
 
 def plot(rows: List[Dict], path: str, title: str):
@@ -141,8 +268,7 @@ def plot(rows: List[Dict], path: str, title: str):
     start = min(min(by[s]) for s in strategies)
     start_values = by["random"].get(start) if "random" in by else None
     fig, ax = plt.subplots(figsize=(9, 6), dpi=110)
-    colors = {"random": "#7f7f7f", "nlc": "#1f77b4", "trimmed": "#17becf", "mnlp": "#2ca02c",
-              "entropy": "#bcbd22", "ltp": "#d62728", "ltp-unk": "#9467bd"}
+    colors = COLORS
     for s in strategies:
         xs = sorted(f for f in by[s] if f <= 0.5 + 1e-9)
         if s != "random" and start_values and start not in by[s]:
@@ -194,6 +320,9 @@ def main():
     with open(os.path.join(args.out, "summary.md"), "w", encoding="utf-8") as f:
         f.write(summary)
     plot(rows, os.path.join(args.out, "learning-curves.png"), args.title)
+    if any(r.get("labeled_chars") for r in rows):
+        plot_by_chars(rows, os.path.join(args.out, "learning-curves-chars.png"),
+                      args.title.replace("mean ± std", "by characters, mean ± std"))
     print(summary)
 
 
