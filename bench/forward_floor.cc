@@ -25,7 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "alsel/logging.h"
-#include "alsel/ner_model.h"
+#include "alsel/torchscript_model.h"
 #include "alsel/pipeline.h"
 #include "alsel/pool_reader.h"
 
@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   alsel::ModelOptions model_options;
   model_options.path = options.model;
   model_options.threads = options.threads;
-  std::unique_ptr<alsel::NerModel> planner = alsel::NerModel::load(model_options);
+  std::unique_ptr<alsel::NerModel> planner = alsel::load_torchscript_model(model_options);
   alsel::Annotator annotator(*planner, options.inference, nullptr);
   const int pad_id = std::max(0, planner->vocabulary()->pad_id);
 

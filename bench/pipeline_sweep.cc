@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "alsel/logging.h"
-#include "alsel/ner_model.h"
+#include "alsel/torchscript_model.h"
 #include "alsel/pipeline.h"
 #include "alsel/pool_reader.h"
 #include "alsel/selector.h"
@@ -65,7 +65,7 @@ SweepOptions parse(int argc, char** argv) {
 int main(int argc, char** argv) {
   const SweepOptions options = parse(argc, argv);
   alsel::set_verbosity(alsel::Verbosity::kQuiet);
-  std::unique_ptr<alsel::NerModel> model = alsel::NerModel::load(options.model_options);
+  std::unique_ptr<alsel::NerModel> model = alsel::load_torchscript_model(options.model_options);
   alsel::StrategyOptions strategy_options;
   std::unique_ptr<alsel::Strategy> strategy = alsel::make_strategy(options.strategy, strategy_options);
   alsel::Annotator annotator(*model, options.inference, nullptr);

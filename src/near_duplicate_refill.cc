@@ -6,7 +6,35 @@
 #include <chrono>
 #include <numeric>
 
+#include "alsel/id_set.h"
+
 namespace alsel {
+
+RescoreFunction pool_rescorer(const std::vector<std::string>& paths, const PoolReaderConfig& reader,
+                              Annotator& annotator, double trim_threshold,
+                              const std::vector<RankEntry>& ranking, ScoreCache* cache) {
+  return [paths, reader, &annotator, trim_threshold, &ranking, cache](
+             const std::unordered_map<uint64_t, uint32_t>& wanted) {
+    PoolReader again(paths, reader);
+    std::vector<Selected> refill;
+    run_pipeline(
+        [&](PoolItem& item) {
+          while (again.next(item)) {
+            if (!item.rejected && wanted.count(hash_id(item.id)) != 0) return true;
+          }
+          return false;
+        },
+        annotator, trim_threshold,
+        [&](ScoredSentence&& sentence) {
+          const auto found = wanted.find(hash_id(sentence.analysis.id));
+          if (found == wanted.end()) return;
+          sentence.order = found->second;  // the first pass's order and score: ranks agree
+          refill.push_back(Selected{ranking[found->second].score, std::move(sentence), std::string()});
+        },
+        [](const PoolItem&) {}, cache);
+    return refill;
+  };
+}
 
 NearDuplicateBatch select_without_near_duplicates(std::vector<Selected> candidates,
                                                   const std::vector<RankEntry>& ranking, BatchLimit limit,

@@ -6,7 +6,7 @@
 //   config.strategy = "ltp";
 //   config.k = 500;
 //   config.out = "batch.jsonl";
-//   alsel::RunSummary summary = alsel::run_select(config);
+//   alsel::RunSummary summary = alsel::run_select(config, alsel::load_torchscript_model);
 #pragma once
 
 #include <ostream>
@@ -65,25 +65,17 @@ struct RunOutputs {
   std::string dropped;         // JSONL of every excluded / duplicate / suppressed sentence
 };
 
-struct SelectConfig {
+// What every command that runs a model over a pool shares (select, score): the model, the pool
+// and its rejects, the labeled files, the outputs, progress, cache and shard (ScoringRun).
+struct ScoringConfig {
   ModelOptions model;
   InferenceConfig inference;
   PoolOptions pool;
-  std::string strategy = "ltp";          // registered strategy name (`alsel strategies`)
-  StrategyOptions strategy_options;
-  int k = 100;                           // sentences to select (fewer if the pool is smaller)
-  uint64_t budget_chars = 0;             // > 0: select the longest prefix of the ranking whose
-                                         // characters fit in this many, instead of k sentences
-                                         // (selector.h's prefix rule)
-  std::string out = "-";                 // the batch, best first; "-" = stdout
+  std::string out = "-";                 // the command's output; "-" = stdout
   std::vector<std::string> labeled;      // BIO, doccano, Prodigy or Label Studio files: known
-                                         // entities (ltp-unk), and sentences excluded
+                                         // entities (unknown_entities, ltp-unk); select also
+                                         // excludes their sentences
   std::optional<OffsetUnit> labeled_offset_unit;  // their offsets' unit; unset = each tool's
-  ExclusionOptions exclusion;
-  DedupeOptions dedupe;
-  std::string format = "jsonl";          // jsonl | doccano | label-studio | prodigy
-  WriterOptions writer;                  // offsets unit, Label Studio names, model_version
-                                         // (empty = MODEL_NAME@SHA256[:12]); strategy is set
   RunOutputs outputs;
   ProgressConfig progress;
   std::vector<std::string> arguments;    // the command line, recorded in the manifest
@@ -91,30 +83,33 @@ struct SelectConfig {
                                          // manifest; empty = none
   std::string cache;                     // --cache: SQLite file of scored sentences
                                          // (score_cache.h); empty = none
-  std::string agreement;                 // --agreement: `alsel agreement --json` report of the
-                                         // night's stop set, copied into the manifest
-  ShardSpec shard;                       // --shard I/N: score only this shard of the pool and
-                                         // write its candidates for `alsel merge` (shard.h,
-                                         // shard_candidates.h); count 0 = the whole pool
+  ShardSpec shard;                       // --shard I/N: only this shard's sentences (and
+                                         // rejects); count 0 = the whole pool (shard.h)
+  // Checks the shared settings; throws UsageError naming the first bad one.
   void validate() const;
 };
 
-struct ScoreConfig {
-  ModelOptions model;
-  InferenceConfig inference;
-  PoolOptions pool;
+struct SelectConfig : ScoringConfig {
+  std::string strategy = "ltp";          // registered strategy name (`alsel strategies`)
+  StrategyOptions strategy_options;
+  int k = 100;                           // sentences to select (fewer if the pool is smaller)
+  uint64_t budget_chars = 0;             // > 0: select the longest prefix of the ranking whose
+                                         // characters fit in this many, instead of k sentences
+                                         // (selector.h's prefix rule)
+  ExclusionOptions exclusion;
+  DedupeOptions dedupe;
+  std::string format = "jsonl";          // jsonl | doccano | label-studio | prodigy
+  WriterOptions writer;                  // offsets unit, Label Studio names, model_version
+                                         // (empty = MODEL_NAME@SHA256[:12]); strategy is set
+  std::string agreement;                 // --agreement: `alsel agreement --json` report of the
+                                         // night's stop set, copied into the manifest
+  // With --shard, out is the shard's candidates file for `alsel merge` (shard_candidates.h).
+  void validate() const;
+};
+
+struct ScoreConfig : ScoringConfig {
   double trim_threshold = kDefaultTrimThreshold;  // for the `trimmed` measure
-  std::string out = "-";                          // JSONL in pool order; "-" = stdout
-  std::vector<std::string> labeled;               // known entities for unknown_entities
-  std::optional<OffsetUnit> labeled_offset_unit;  // their offsets' unit; unset = each tool's
-  RunOutputs outputs;                             // manifest (report and dropped unused)
-  ProgressConfig progress;
-  std::vector<std::string> arguments;             // the command line, for the manifest
-  std::string config_file;                        // --config FILE (manifest); empty = none
-  std::string cache;                              // --cache: SQLite file of scored sentences
-                                                  // (score_cache.h); empty = none
-  ShardSpec shard;                                // --shard I/N: only this shard's sentences
-                                                  // (and rejects); count 0 = the whole pool
+  // out: JSONL in pool order; outputs.report and outputs.dropped are unused.
   void validate() const;
 };
 
@@ -203,14 +198,16 @@ struct ConvertSummary {
   size_t skipped = 0;  // Label Studio tasks without a usable annotation
 };
 
-RunSummary run_select(const SelectConfig& config);
-RunSummary run_score(const ScoreConfig& config);
+// The commands that run a model get it from `load_model` (ner_model.h): the CLI passes
+// load_torchscript_model, tests a FakeModel.
+RunSummary run_select(const SelectConfig& config, const ModelFactory& load_model);
+RunSummary run_score(const ScoreConfig& config, const ModelFactory& load_model);
 // Throws InputError (exit 3) naming the file for inconsistent or incomplete shard sets and when
 // the candidates cannot give the exact batch (shard_merge.h).
 RunSummary run_merge(const MergeConfig& config);
 // Returns the overall entity F1 in percent.
-double run_eval(const EvalConfig& config);
-void run_info(const InfoConfig& config, std::ostream& out);
+double run_eval(const EvalConfig& config, const ModelFactory& load_model);
+void run_info(const InfoConfig& config, const ModelFactory& load_model, std::ostream& out);
 // Returns the comparison and the rule's decision (over the history, this comparison included).
 std::pair<Agreement, StopDecision> run_agreement(const AgreementConfig& config);
 ConvertSummary run_convert(const ConvertConfig& config);

@@ -20,6 +20,9 @@
 
 #include "alsel/near_duplicate_suppressor.h"
 #include "alsel/near_duplicates.h"
+#include "alsel/pipeline.h"
+#include "alsel/pool_reader.h"
+#include "alsel/score_cache.h"
 #include "alsel/selector.h"
 
 namespace alsel {
@@ -44,6 +47,13 @@ struct NearDuplicateBatch {
   double refill_seconds = 0;             // their wall time
   bool short_of_candidates = false;      // the batch is short because `rescore` was null
 };
+
+// The refill passes of a pool that can be read again: reads `paths` anew and scores only the
+// wanted sentences through `annotator` (the cache, when given, makes that free), each with the
+// first pass's score from `ranking`, so that ranks agree. `ranking` must outlive the function.
+RescoreFunction pool_rescorer(const std::vector<std::string>& paths, const PoolReaderConfig& reader,
+                              Annotator& annotator, double trim_threshold,
+                              const std::vector<RankEntry>& ranking, ScoreCache* cache);
 
 // `candidates`: the first pass's best, best first (TopKSelector::take). `ranking`: every scored
 // sentence by pool order. `limit`: k sentences or a character budget (selector.h). `rescore` null = the pool cannot be read again (stdin): the batch then

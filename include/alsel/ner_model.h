@@ -2,14 +2,17 @@
 //
 //   alsel::ModelOptions options;
 //   options.path = "models/msra-bert3-crf.pt";
-//   auto model = alsel::NerModel::load(options);
+//   auto model = alsel::load_torchscript_model(options);   // alsel/torchscript_model.h
 //   alsel::BatchEmissions out = model->emissions({{cls, 17, 42, sep}});
 //   const float* row = out.at(0, 1);   // L scores for token 1 of sequence 0
 //
-// Only src/torch/torchscript_model.cc includes libtorch.
+// Only src/torch/torchscript_model.cc includes libtorch; it is the alsel_torch library. The
+// commands (alsel_app) never name it: they get a ModelFactory from their caller (the CLI passes
+// load_torchscript_model, the in-process tests a FakeModel).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -64,8 +67,6 @@ struct BatchEmissions {
 class NerModel {
  public:
   virtual ~NerModel() = default;
-  // Loads and checks the contract; throws ModelError saying what is wrong.
-  static std::unique_ptr<NerModel> load(const ModelOptions& options);
 
   virtual const ModelMetadata& metadata() const = 0;
   virtual std::shared_ptr<const Vocabulary> vocabulary() const = 0;
@@ -77,5 +78,9 @@ class NerModel {
   // threads at once (run_pipeline's forward streams).
   virtual BatchEmissions emissions(const std::vector<std::vector<int>>& sequences) = 0;
 };
+
+// How a command gets its model: loads and checks the contract, throwing ModelError saying what
+// is wrong.
+using ModelFactory = std::function<std::unique_ptr<NerModel>(const ModelOptions& options)>;
 
 }  // namespace alsel

@@ -20,7 +20,7 @@ void EvalConfig::validate() const {
   if (out.empty()) throw UsageError("--out is empty");
 }
 
-double run_eval(const EvalConfig& config) {
+double run_eval(const EvalConfig& config, const ModelFactory& load_model) {
   config.validate();
   const auto started = std::chrono::steady_clock::now();
   RunFiles files;
@@ -29,7 +29,7 @@ double run_eval(const EvalConfig& config) {
   files.output("--out", config.out);
   files.check();
   AtomicOutputFile out(config.out);  // before the model: a bad --out fails now, not after the data
-  std::unique_ptr<NerModel> model = load_model_logged(config.model);
+  std::unique_ptr<NerModel> model = load_model_logged(load_model, config.model);
   Annotator annotator(*model, config.inference, nullptr);
 
   // Gold spans wait here, keyed by sentence id, until their sentence comes back scored; at most

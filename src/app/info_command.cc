@@ -5,8 +5,8 @@
 
 namespace alsel {
 
-void run_info(const InfoConfig& config, std::ostream& out) {
-  std::unique_ptr<NerModel> model = NerModel::load(config.model);
+void run_info(const InfoConfig& config, const ModelFactory& load_model, std::ostream& out) {
+  std::unique_ptr<NerModel> model = load_model(config.model);
   const ModelMetadata& meta = model->metadata();
   nlohmann::json info = {
       {"name", meta.name},

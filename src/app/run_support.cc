@@ -15,9 +15,9 @@
 
 namespace alsel {
 
-std::unique_ptr<NerModel> load_model_logged(const ModelOptions& options) {
+std::unique_ptr<NerModel> load_model_logged(const ModelFactory& load_model, const ModelOptions& options) {
   spdlog::debug("loading {}", options.to_string());
-  std::unique_ptr<NerModel> model = NerModel::load(options);
+  std::unique_ptr<NerModel> model = load_model(options);
   const ModelMetadata& meta = model->metadata();
   spdlog::info("model {} ({}): {} labels, max_len {}, {}, {} parameters, device {}", meta.name, options.path,
                meta.labels.size(), meta.max_len, meta.has_crf ? "CRF" : "no CRF", model->parameter_count(),

@@ -21,7 +21,7 @@
 namespace alsel {
 
 // Loads the model and logs what was loaded (and the model's own warning, if any).
-std::unique_ptr<NerModel> load_model_logged(const ModelOptions& options);
+std::unique_ptr<NerModel> load_model_logged(const ModelFactory& load_model, const ModelOptions& options);
 
 // The model's files as inputs of a run: --model, --vocab, --labels.
 void add_model_files(RunFiles& files, const ModelOptions& options);

@@ -15,6 +15,7 @@
 #include "alsel/selection_writer.h"
 #include "alsel/strategy.h"
 #include "alsel/tool_offsets.h"
+#include "alsel/torchscript_model.h"
 #include "cli_config.h"
 
 namespace {
@@ -415,14 +416,14 @@ int main(int argc, char** argv) {
       select.progress.mode = alsel::parse_progress_mode(select_flags.progress);
       select.arguments = arguments;
       select.shard = alsel::resolve_shard(select_shard.checked_spec(), select_shard.count, alsel::process_environment());
-      alsel::run_select(select);
+      alsel::run_select(select, alsel::load_torchscript_model);
     } else if (score_command->parsed()) {
       score.pool.reader.format = parse_input_format(score_format);
       score.labeled_offset_unit = optional_offset_unit(score_labeled_offset_unit);
       score.progress.mode = alsel::parse_progress_mode(score_flags.progress);
       score.arguments = arguments;
       score.shard = alsel::resolve_shard(score_shard.checked_spec(), score_shard.count, alsel::process_environment());
-      alsel::run_score(score);
+      alsel::run_score(score, alsel::load_torchscript_model);
     } else if (merge_command->parsed()) {
       merge.writer.offset_unit = optional_offset_unit(merge_offset_unit);
       merge.arguments = arguments;
@@ -435,11 +436,11 @@ int main(int argc, char** argv) {
     } else if (eval_command->parsed()) {
       eval.format = alsel::parse_labeled_format(eval_format);
       eval.offset_unit = optional_offset_unit(eval_offset_unit);
-      alsel::run_eval(eval);
+      alsel::run_eval(eval, alsel::load_torchscript_model);
     } else if (agreement_command->parsed()) {
       alsel::run_agreement(agreement);
     } else if (info_command->parsed()) {
-      alsel::run_info(info, std::cout);
+      alsel::run_info(info, alsel::load_torchscript_model, std::cout);
     } else {
       alsel::print_strategies(std::cout);
     }

@@ -13,7 +13,7 @@
 #include "alsel/entities.h"
 #include "alsel/errors.h"
 #include "alsel/utf8.h"
-#include "alsel/ner_model.h"
+#include "alsel/torchscript_model.h"
 
 namespace alsel {
 namespace {
@@ -332,7 +332,7 @@ class TorchScriptModel : public NerModel {
 
 }  // namespace
 
-std::unique_ptr<NerModel> NerModel::load(const ModelOptions& options) {
+std::unique_ptr<NerModel> load_torchscript_model(const ModelOptions& options) {
 #ifdef M_MMAP_THRESHOLD
   // The forward pass allocates large activations whose shapes change with every batch. With
   // glibc's adaptive mmap threshold those end up on the heap, which fragments, and peak RSS then
