@@ -1,6 +1,7 @@
 import torch
 
-from train_bert_crf import BertCrfTagger, build_model
+from alsel_py.models.bert_tagger import BertCrfTagger
+from alsel_py.models.factory import build_model
 
 
 def test_default_bert_has_the_shipped_state_dict_keys():
