@@ -16,6 +16,8 @@ import torch.nn.functional as F
 
 
 def word_emissions(model: nn.Module, ids, attention, word_index) -> torch.Tensor:
+    """The model's emissions at each word's first piece: ids, attention (B, T), word_index (B, W)
+    -> (B, W, L)."""
     emissions = model(ids, attention)  # (B, T, L)
     return emissions.gather(1, word_index.unsqueeze(2).expand(-1, -1, emissions.size(2)))
 
@@ -56,6 +58,8 @@ def freeze_crf_at_zero(model: nn.Module):
 
 
 def crf_viterbi(emissions: torch.Tensor, mask: torch.Tensor, model: nn.Module) -> List[List[int]]:
+    """The best label path of each sentence, one label per word. emissions (B, W, L), mask (B, W)
+    bool with the words as a prefix."""
     transitions, start, end = model.transitions, model.start_transitions, model.end_transitions
     b, w, _ = emissions.shape
     score = start.unsqueeze(0) + emissions[:, 0]
