@@ -8,7 +8,7 @@
 // elsewhere) and the measured GFLOP/s of at::mm in float32 for square and model-shaped
 // matrices, with one thread and with all threads, and the core clock measured with a chain of
 // dependent adds. FLOPs per product of (M, K) x (K, N): 2 M N K. The machine's peak is derived
-// by scripts/bench_summarize.py from lscpu and that clock.
+// by bench/bench_summarize.py from lscpu and that clock.
 #include <dlfcn.h>
 #include <torch/torch.h>
 

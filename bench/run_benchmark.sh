@@ -7,7 +7,7 @@
 # 20,000-sentence pool from the MSRA test split (../shared/data/msra/test.bio, cycled by
 # scripts/make_pool.py), then runs on the same machine and with the same model and threads:
 #   1. alsel select end to end (read, tokenize, infer, score, select, write);
-#   2. scripts/bench_python_selector.py, the plain-PyTorch selector (batches of 32, file order);
+#   2. bench/bench_python_selector.py, the plain-PyTorch selector (batches of 32, file order);
 #   3. alsel_forward_floor, the bare forward pass over the batches alsel runs, (a) laid out as
 #      alsel runs it (THREADS single-threaded passes at once) and (b) as one pass at a time on
 #      THREADS threads;
@@ -43,6 +43,8 @@ TINY_SIZES=${TINY_SIZES:-"10000 1000000"}
 SKIP=${SKIP:-}
 SEED_TEXT=${SEED_TEXT:-$ROOT/../shared/data/msra/test.bio}
 PY=/usr/bin/python3
+# bench/bench_python_selector.py imports alsel_py from scripts/.
+export PYTHONPATH=$ROOT/scripts${PYTHONPATH:+:$PYTHONPATH}
 PY_THREADS=${PY_THREADS:-0}
 mkdir -p "$WORK" "$RESULTS"
 
@@ -115,7 +117,7 @@ if ! skip compare; then
     log "round $run/$REPEATS: alsel select"
     timed "alsel-$run" "$ALSEL" select -m "$MODEL" -p "$POOL" -o "$WORK/alsel-top.jsonl" "${SELECT_FLAGS[@]}"
     log "round $run/$REPEATS: plain PyTorch selector"
-    timed "python-$run" $PY scripts/bench_python_selector.py --model "$MODEL" --pool "$POOL" -k 500 \
+    timed "python-$run" $PY bench/bench_python_selector.py --model "$MODEL" --pool "$POOL" -k 500 \
       --out "$WORK/python-top.jsonl" --threads "$PY_THREADS"
     log "round $run/$REPEATS: bare forward pass, $THREADS streams of 1 thread"
     timed "floor-$run" "$FLOOR" --model "$MODEL" --pool "$POOL" --threads 1 --streams "$THREADS"
@@ -167,5 +169,5 @@ fi
 
 echo "$(cut -d' ' -f1-3 /proc/loadavg)" >"$RESULTS/loadavg_at_end.txt"
 log "summary"
-$PY scripts/bench_summarize.py --work "$WORK" --results "$RESULTS"
+$PY bench/bench_summarize.py --work "$WORK" --results "$RESULTS"
 cat "$RESULTS/summary.md"

@@ -8,7 +8,7 @@
 
 For every seed and strategy: hide the labels of a pool (the "universe"), label a random 5%, then
 loop: train a CRF tagger on the labeled part from scratch (the reduced protocol: the small
-convolutional CRF of alsel_py/conv_tagger.py; --full: train_bert_crf.py's 3-layer BERT-CRF),
+convolutional CRF of alsel_py/models/conv_tagger.py; --full: train_bert_crf.py's 3-layer BERT-CRF),
 export it to TorchScript with alsel's metadata, evaluate it with `alsel eval`, select the next
 batch from the unlabeled rest with `alsel select -s STRATEGY`, and move the selected sentences,
 with their gold labels, into the labeled part. The initial 5% and its model are shared by all
@@ -37,12 +37,16 @@ from typing import Dict, List, Sequence
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import train_bert_crf as tbc  # noqa: E402
-from alsel_py.bio import Sentence, read_bio  # noqa: E402
-from alsel_py.conv_tagger import ConvCrfTagger  # noqa: E402
-from alsel_py.precision import autocast_context, resolve_precision  # noqa: E402
-from alsel_py.tokenizer import Tokenizer, Vocabulary  # noqa: E402
+from alsel_py.bio import Sentence, read_bio
+from alsel_py.examples import build_vocabulary, collate, make_batches, make_examples
+from alsel_py.models.conv_tagger import ConvCrfTagger
+from alsel_py.models.crf import crf_negative_log_likelihood, word_emissions
+from alsel_py.models.export import load_initial_weights, save_torchscript
+from alsel_py.models.factory import architecture_name, build_model
+from alsel_py.msra import LABELS, msra_dir
+from alsel_py.precision import autocast_context, resolve_precision
+from alsel_py.tokenizer import Tokenizer, Vocabulary
+from alsel_py.training import learning_rate, make_optimizer
 
 STRATEGIES = ["random", "nlc", "trimmed", "mnlp", "entropy", "ltp", "ltp-unk", "ltp-per-char"]
 # A curve name -> alsel select's strategy and the extra flags it runs with (issue 19: LTP ranked
@@ -62,7 +66,7 @@ REDUCED = {
     "universe_sentences": 4000,     # random subset of train.bio: the pool whose labels are hidden
     "test_sentences": 2000,         # random subset of test.bio, the same for every point
     "subset_seed": 2026,            # draws the universe and the test subset (fixed across seeds)
-    # A convolutional CRF tagger (scripts/alsel_py/conv_tagger.py), not the 3-layer transformer:
+    # A convolutional CRF tagger (scripts/alsel_py/models/conv_tagger.py), not the 3-layer transformer:
     # with this budget a transformer from scratch stays near F1 10 (measured, see the README).
     "arch": "conv",
     "model": dict(hidden=192, dilations=[1, 2, 1], max_len=256, bigram_buckets=16384, bigram_dim=64,
@@ -161,7 +165,7 @@ class Experiment:
             write_bio(self.test_path, [test[i] for i in test_index])
         vocab_path = os.path.join(self.work, "vocab.txt")
         if not os.path.exists(vocab_path):
-            write_atomic(vocab_path, tbc.build_vocabulary(self.universe, self.protocol["min_word_count"]).to_text())
+            write_atomic(vocab_path, build_vocabulary(self.universe, self.protocol["min_word_count"]).to_text())
         self.vocab = Vocabulary.from_file(vocab_path)
         self.tokenizer = Tokenizer(self.vocab, do_lower_case=True, fold_fullwidth=True)
         self.results_path = os.path.join(self.work, "results.csv")
@@ -191,19 +195,19 @@ class Experiment:
         p = self.protocol
         torch.set_num_threads(self.args.threads)
         torch.manual_seed(seed)
-        examples = tbc.make_examples([self.by_id[i] for i in labeled_ids], self.tokenizer, p["model"]["max_len"])
+        examples = make_examples([self.by_id[i] for i in labeled_ids], self.tokenizer, p["model"]["max_len"])
         if p["arch"] == "conv":
-            model = ConvCrfTagger(len(self.vocab), len(tbc.LABELS), **p["model"])
+            model = ConvCrfTagger(len(self.vocab), len(LABELS), **p["model"])
         else:
-            model = tbc.build_model(len(self.vocab), dict(p["model"], arch=p["arch"]))
+            model = build_model(len(self.vocab), dict(p["model"], arch=p["arch"]))
         if init_from:
-            model.load_state_dict(tbc.load_initial_weights(init_from, self.vocab))
+            model.load_state_dict(load_initial_weights(init_from, self.vocab))
         model = model.to(self.args.device)
         precision = resolve_precision(p.get("precision", "fp32"))
         if self.args.device != "cpu" and precision == "bf16" and p.get("precision") == "auto":
             precision = "fp32"  # "auto" reads the CPU's flags; a GPU run keeps float32
-        optimizer = tbc.make_optimizer(model, p["lr"], p["weight_decay"])
-        per_epoch = len(tbc.make_batches(examples, p["batch_tokens"], None))
+        optimizer = make_optimizer(model, p["lr"], p["weight_decay"])
+        per_epoch = len(make_batches(examples, p["batch_tokens"], None))
         if full_recipe:
             epochs = p["full_epochs"]
         else:
@@ -214,15 +218,15 @@ class Experiment:
         started, step = time.time(), 0
         model.train()
         for epoch in range(epochs):
-            for batch in tbc.make_batches(examples, p["batch_tokens"], random.Random(seed * 1000 + epoch)):
+            for batch in make_batches(examples, p["batch_tokens"], random.Random(seed * 1000 + epoch)):
                 ids, attention, word_index, labels, mask = (t.to(self.args.device)
-                                                            for t in tbc.collate(examples, batch))
+                                                            for t in collate(examples, batch))
                 for group in optimizer.param_groups:
-                    group["lr"] = tbc.learning_rate(step, total, p["lr"], warmup)
+                    group["lr"] = learning_rate(step, total, p["lr"], warmup)
                 with autocast_context(precision):
-                    emissions = tbc.word_emissions(model, ids, attention, word_index)
+                    emissions = word_emissions(model, ids, attention, word_index)
                 emissions = emissions.float()  # the CRF loss in float32 under any precision
-                loss = tbc.crf_negative_log_likelihood(emissions, labels, mask, model) / mask.sum()
+                loss = crf_negative_log_likelihood(emissions, labels, mask, model) / mask.sum()
                 optimizer.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -233,12 +237,12 @@ class Experiment:
         if p["arch"] == "conv":
             architecture = "conv-crf (hashed bigrams, gated convolutions)"
         elif p["arch"] == "bilstm":
-            architecture = tbc.architecture_name(dict(p["model"], arch="bilstm"))
+            architecture = architecture_name(dict(p["model"], arch="bilstm"))
         else:
             architecture = "bert-crf (pre-LN, relative position bias, hashed bigrams)"
         meta = {
             "format": "alsel-ner-model/1", "name": os.path.basename(os.path.dirname(path)),
-            "labels": tbc.LABELS, "max_len": p["model"]["max_len"], "do_lower_case": True,
+            "labels": LABELS, "max_len": p["model"]["max_len"], "do_lower_case": True,
             "strip_accents": True, "fold_fullwidth": True, "crf": True,
             "architecture": dict(p["model"], type=architecture),
             "training_data": {"labeled_sentences": len(labeled_ids), "epochs": epochs, "steps": step,
@@ -246,7 +250,7 @@ class Experiment:
                               "source": "MSRA NER, SIGHAN 2006 bakeoff 3 (active-learning simulation)"},
             "date": datetime.date.today().isoformat(),
         }
-        tbc.save_torchscript(torch.jit.script(model), self.vocab, meta, path)
+        save_torchscript(torch.jit.script(model), self.vocab, meta, path)
         return {"seconds": seconds, "steps": step, "epochs": epochs, "precision": precision,
                 "warm_start": bool(init_from)}
 
@@ -410,8 +414,8 @@ class Experiment:
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work", required=True, help="work directory: models, selections, results.csv")
-    parser.add_argument("--train", default=os.path.join(tbc.msra_dir(), "train.bio"))
-    parser.add_argument("--test", default=os.path.join(tbc.msra_dir(), "test.bio"))
+    parser.add_argument("--train", default=os.path.join(msra_dir(), "train.bio"))
+    parser.add_argument("--test", default=os.path.join(msra_dir(), "test.bio"))
     parser.add_argument("--alsel", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "alsel"))
     parser.add_argument("--protocol", choices=sorted(PROTOCOLS), default="reduced",
                         help="reduced (docs/experiments/msra-al appendix), scale (issue 19: all of MSRA, a "

@@ -20,9 +20,8 @@ import tempfile
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from alsel_py import reference  # noqa: E402
-from alsel_py.tokenizer import CLS, SEP, Tokenizer, Vocabulary  # noqa: E402
+from alsel_py import reference
+from alsel_py.tokenizer import CLS, SEP, Tokenizer, Vocabulary
 
 MEASURES = ["nlc", "trimmed", "mnlp", "entropy", "ltp"]
 

@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from alsel_py.tokenizer import Tokenizer, Vocabulary  # noqa: E402
+from alsel_py.tokenizer import Tokenizer, Vocabulary
 
 
 def bio_sentences(text: str):

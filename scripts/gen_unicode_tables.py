@@ -36,8 +36,7 @@ import sys
 import unicodedata
 import zlib
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from alsel_py import tokenizer as ref  # noqa: E402
+from alsel_py import tokenizer as ref
 
 MAX_CODE_POINT = 0x10FFFF
 HANGUL_FIRST, HANGUL_LAST = 0xAC00, 0xD7A3

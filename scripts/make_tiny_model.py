@@ -35,15 +35,14 @@ warning that alsel prints.
 import argparse
 import json
 import os
-import sys
 
 import torch
 import torch.nn as nn
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from alsel_py import reference  # noqa: E402
-from alsel_py.tokenizer import CLS, SEP, SPECIAL_TOKENS, Tokenizer, Vocabulary  # noqa: E402
-from train_bert_crf import LABELS, BertCrfTagger  # noqa: E402
+from alsel_py import reference
+from alsel_py.models.bert_tagger import BertCrfTagger
+from alsel_py.msra import LABELS
+from alsel_py.tokenizer import CLS, SEP, SPECIAL_TOKENS, Tokenizer, Vocabulary
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SAMPLE_POOL = os.path.join(HERE, "..", "data", "sample_pool.jsonl")

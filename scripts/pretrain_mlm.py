@@ -27,19 +27,19 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import sys
 import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from alsel_py.tokenizer import MASK, SPECIAL_TOKENS  # noqa: E402
-from train_bert_crf import (LABELS, BertCrfTagger, add_common_arguments, atomic_torch_save, collate,  # noqa: E402
-                            learning_rate, log_event, make_batches, make_examples, make_optimizer, model_config,
-                            optimizer_step,
-                            msra_dir, prepare)
+from alsel_py.examples import collate, make_batches, make_examples
+from alsel_py.models.bert_tagger import BertCrfTagger
+from alsel_py.models.factory import model_config
+from alsel_py.msra import LABELS, msra_dir
+from alsel_py.tokenizer import MASK, SPECIAL_TOKENS
+from alsel_py.training import (add_common_arguments, atomic_torch_save, learning_rate, log_event, make_optimizer,
+                               optimizer_step, prepare)
 
 
 class MaskedLmHead(nn.Module):

@@ -40,7 +40,7 @@ TEST_F(TrainAblationTest, SwitchedOffFeaturesDoNotReachTheEmissions) {
   const json r = run_python(R"PY(
 import json, sys, torch
 sys.path.insert(0, sys.argv[1])
-from train_bert_crf import BertCrfTagger
+from alsel_py.models.bert_tagger import BertCrfTagger
 torch.manual_seed(3)
 ids = torch.randint(5, 300, (3, 20))
 attention = torch.ones_like(ids)
@@ -74,8 +74,9 @@ TEST_F(TrainAblationTest, SoftmaxHeadIsTheCrfAtZero) {
   const json r = run_python(R"PY(
 import json, sys, torch
 sys.path.insert(0, sys.argv[1])
-from train_bert_crf import (BertCrfTagger, crf_negative_log_likelihood, crf_viterbi, freeze_crf_at_zero,
-                            softmax_negative_log_likelihood)
+from alsel_py.models.bert_tagger import BertCrfTagger
+from alsel_py.models.crf import (crf_negative_log_likelihood, crf_viterbi, freeze_crf_at_zero,
+                                 softmax_negative_log_likelihood)
 torch.manual_seed(5)
 model = BertCrfTagger(50, 7, hidden=16, layers=1, heads=2, ffn=32, max_len=32, rel_window=4,
                       bigram_buckets=64, bigram_dim=4)
@@ -110,7 +111,7 @@ TEST_F(TrainAblationTest, TokenDropoutReplacesRegularPiecesOnly) {
   const json r = run_python(R"PY(
 import json, sys, torch
 sys.path.insert(0, sys.argv[1])
-from train_bert_crf import drop_tokens
+from alsel_py.examples import drop_tokens
 torch.manual_seed(11)
 B, T, UNK, FIRST = 300, 50, 1, 5
 ids = torch.randint(FIRST, 400, (B, T))

@@ -1,6 +1,6 @@
 import torch
 
-from alsel_py.lstm_tagger import BiLstmCrfTagger, reverse_within_length
+from alsel_py.models.lstm_tagger import BiLstmCrfTagger, reverse_within_length
 
 
 def test_reverse_within_length_keeps_padding_in_place_and_is_its_own_inverse():

@@ -1,6 +1,7 @@
 import torch
 
-from train_bert_crf import BertCrfTagger, build_model
+from alsel_py.models.bert_tagger import BertCrfTagger
+from alsel_py.models.factory import architecture_name, build_model
 
 
 def test_default_bert_has_the_shipped_state_dict_keys():
@@ -23,3 +24,11 @@ def test_lexicon_buffers_travel_in_the_scripted_model(tmp_path):
 def test_build_model_picks_the_bilstm():
     model = build_model(100, dict(arch="bilstm", embedding_dim=8, lstm_hidden=4, bigram_buckets=16, bigram_dim=2))
     assert type(model).__name__ == "BiLstmCrfTagger"
+
+
+def test_architecture_name_lists_the_levers_that_are_on():
+    assert architecture_name(dict(rel_window=32, bigram_buckets=16384)) == \
+        "bert-crf (pre-LN, relative position bias, hashed bigrams)"
+    assert architecture_name(dict(rel_window=0, bigram_buckets=0)) == "bert-crf (pre-LN)"
+    assert architecture_name(dict(arch="bilstm", bigram_buckets=8)) == "bilstm-crf (hashed bigrams)"
+    assert architecture_name(dict(arch="bilstm", bigram_buckets=0)) == "bilstm-crf"

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Turn bench/run_benchmark.sh's raw outputs into bench/results/summary.{json,md}.
 
-    /usr/bin/python3 scripts/bench_summarize.py --work build-bench/bench-work --results bench/results
+    /usr/bin/python3 bench/bench_summarize.py --work build-bench/bench-work --results bench/results
 
 Reads, from --work: NAME.time (/usr/bin/time -v), NAME.out / NAME.err of every run; from
 --results: machine.json, micro.json (Google Benchmark), gemm.json. Every number it writes comes

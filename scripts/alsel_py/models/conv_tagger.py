@@ -1,11 +1,11 @@
 """A small convolutional CRF tagger under alsel's model contract, for many short trainings.
 
 forward(input_ids, attention_mask) -> emissions (B, T, L); CRF parameters as attributes
-(transitions[from, to], start_transitions, end_transitions), like train_bert_crf.BertCrfTagger,
-so train_bert_crf's CRF loss, batching and export apply unchanged. Character embeddings plus
-hashed left/right bigrams, then residual 1-D convolutions (kernel 3, dilations 1, 2, 1): local
-context only, which is most of what Chinese NER needs and learns in a few hundred steps where a
-transformer from scratch needs thousands (docs/experiments/msra-al/README.md).
+(transitions[from, to], start_transitions, end_transitions), like bert_tagger.BertCrfTagger,
+so the CRF loss (crf.py), batching (alsel_py/examples.py) and export apply unchanged.
+Character embeddings plus hashed left/right bigrams, then residual 1-D convolutions (kernel 3,
+dilations 1, 2, 1): local context only, which is most of what Chinese NER needs and learns in a
+few hundred steps where a transformer from scratch needs thousands (docs/experiments/msra-al/README.md).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Where the forward pass spends its time: the torch profiler over one alsel-sized batch.
 
-    /usr/bin/python3 scripts/bench_profile_forward.py --model models/msra-bert3-crf.pt --threads 1
+    /usr/bin/python3 bench/bench_profile_forward.py --model models/msra-bert3-crf.pt --threads 1
 
 Runs the TorchScript model on a batch of B x T random wordpiece ids (default 200 x 41, i.e.
 8,200 tokens: one 8192-token batch of MSRA-length sentences) under torch.inference_mode(),

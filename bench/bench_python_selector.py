@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """The alternative users have today: an LTP selector written in plain PyTorch, for benchmarks.
 
-    /usr/bin/python3 scripts/bench_python_selector.py --model models/msra-bert3-crf.pt \\
-        --pool pool.jsonl -k 500 --out top.jsonl --threads 2
+    PYTHONPATH=scripts /usr/bin/python3 bench/bench_python_selector.py \\
+        --model models/msra-bert3-crf.pt --pool pool.jsonl -k 500 --out top.jsonl --threads 2
+
+(alsel_py is in scripts/, hence PYTHONPATH; bench/run_benchmark.sh sets it.)
 
 Written the way a user would write it with the tools at hand: load the TorchScript model with
 torch.jit.load (vocabulary and meta from the archive's extra files), tokenize with alsel's Python
@@ -20,15 +22,16 @@ output; model loading excluded, as for alsel's pipeline timing) and sentences pe
 import argparse
 import heapq
 import json
-import os
 import sys
 import time
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from alsel_py.bio import spans_from_tags  # noqa: E402
-from alsel_py.tokenizer import CLS, PAD, SEP, Tokenizer, Vocabulary  # noqa: E402
+try:
+    from alsel_py.bio import spans_from_tags
+    from alsel_py.tokenizer import CLS, PAD, SEP, Tokenizer, Vocabulary
+except ModuleNotFoundError as e:
+    raise SystemExit(f"{e}: alsel_py is in scripts/; run with PYTHONPATH=scripts (bench/run_benchmark.sh does)")
 
 
 def crf_marginals(emissions, mask, transitions, start, end):

@@ -1,8 +1,8 @@
 """Hashed character bigrams and CRF parameters shared by the trainable taggers.
 
-Both taggers (train_bert_crf.BertCrfTagger, conv_tagger.ConvCrfTagger) compute their bigram
-features inside forward() from input_ids, so alsel's model contract stays input_ids and
-attention_mask only. TorchScript compiles these functions along with the model.
+The taggers (bert_tagger.BertCrfTagger, lstm_tagger.BiLstmCrfTagger, conv_tagger.ConvCrfTagger)
+compute their bigram features inside forward() from input_ids, so alsel's model contract stays
+input_ids and attention_mask only. TorchScript compiles these functions along with the model.
 """
 
 from __future__ import annotations

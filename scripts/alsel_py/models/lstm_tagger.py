@@ -1,8 +1,8 @@
 """A BiLSTM-CRF tagger under alsel's model contract: the yardstick of issue 13.
 
 forward(input_ids, attention_mask) -> emissions (B, T, L); CRF parameters as attributes
-(transitions[from, to], start_transitions, end_transitions), like train_bert_crf.BertCrfTagger,
-so train_bert_crf's CRF loss, batching, evaluation and export apply unchanged.
+(transitions[from, to], start_transitions, end_transitions), like bert_tagger.BertCrfTagger,
+so the CRF loss (crf.py), batching, evaluation and export apply unchanged.
 
 Character embeddings concatenated with hashed left/right bigram embeddings (computed inside
 forward() from input_ids), one BiLSTM layer, a linear layer to the labels. The backward
@@ -17,7 +17,7 @@ import torch
 import torch.nn as nn
 
 from .bigrams import crf_parameters, hashed_bigram_ids, left_and_right
-from .lexicon import FEATURES as LEXICON_FEATURES, LexiconFeatures
+from ..lexicon import FEATURES as LEXICON_FEATURES, LexiconFeatures
 
 
 def reverse_within_length(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
