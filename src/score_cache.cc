@@ -247,6 +247,8 @@ std::string CacheKey::to_string() const {
   text += "window_overlap=" + std::to_string(window_overlap) + "\n";
   text += "alsel_version=" + alsel_version + "\n";
   text += "entity_constraint=" + entity_constraint + "\n";
+  // Only other precisions add a line: fp32 keys (and the caches under them) stay as they were.
+  if (precision != "fp32") text += "precision=" + precision + "\n";
   return text;
 }
 
@@ -273,6 +275,7 @@ CacheKey make_cache_key(const NerModel& model, const std::string& model_sha256,
   key.window_overlap = resolved.window_overlap;
   key.alsel_version = ALSEL_VERSION;
   key.entity_constraint = kEntityConstraintVersion;
+  key.precision = model.precision();
   return key;
 }
 

@@ -31,6 +31,7 @@ inline constexpr int kMaxThreads = 1024;
 struct ModelOptions {
   std::string path;          // TorchScript archive
   std::string device = "cpu";  // "cpu" or "cuda" / "cuda:N"
+  std::string precision = "fp32";  // auto | fp32 | bf16 | fp16 (precision.h)
   int threads = 0;           // threads of one forward pass on CPU (libtorch's intra-op pool and
                              // OpenBLAS's); 0 = 1: alsel runs one pass per core at once instead
                              // (InferenceConfig::streams)
@@ -73,6 +74,8 @@ class NerModel {
   virtual const CrfParameters* crf() const = 0;  // nullptr when the model has no CRF
   virtual int64_t parameter_count() const = 0;
   virtual std::string device() const = 0;
+  // The resolved precision of the forward pass: fp32, bf16 or fp16 (precision.h).
+  virtual std::string precision() const { return "fp32"; }
   // Forward pass. Every sequence already holds [CLS] ... [SEP]; shorter ones are padded with
   // [PAD] and masked. Sequences must not exceed metadata().max_len. May be called from several
   // threads at once (run_pipeline's forward streams).

@@ -64,6 +64,8 @@ struct CacheKey {
   std::string alsel_version;        // a new release never reads an older one's rows
   std::string entity_constraint;    // kEntityConstraintVersion (entity_constraint.h): rows
                                     // decoded under another rule are never served
+  std::string precision = "fp32";   // the forward pass's resolved precision (precision.h): a
+                                    // bf16 score is never served to an fp32 run
 
   // Canonical description, one "name=value" line per field (stored in the models table).
   std::string to_string() const;

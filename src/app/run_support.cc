@@ -19,9 +19,10 @@ std::unique_ptr<NerModel> load_model_logged(const ModelFactory& load_model, cons
   spdlog::debug("loading {}", options.to_string());
   std::unique_ptr<NerModel> model = load_model(options);
   const ModelMetadata& meta = model->metadata();
-  spdlog::info("model {} ({}): {} labels, max_len {}, {}, {} parameters, device {}", meta.name, options.path,
-               meta.labels.size(), meta.max_len, meta.has_crf ? "CRF" : "no CRF", model->parameter_count(),
-               model->device());
+  spdlog::info("model {} ({}): {} labels, max_len {}, {}, {} parameters, device {}, precision {}{}", meta.name,
+               options.path, meta.labels.size(), meta.max_len, meta.has_crf ? "CRF" : "no CRF",
+               model->parameter_count(), model->device(), model->precision(),
+               options.precision == model->precision() ? "" : " (--precision " + options.precision + ")");
   if (!meta.warning.empty()) spdlog::warn("model {}: {}", meta.name, meta.warning);
   const unsigned cores = std::thread::hardware_concurrency();
   if (cores > 0 && options.threads > static_cast<int>(cores)) {
@@ -189,6 +190,8 @@ nlohmann::ordered_json model_json(const ModelOptions& options, const NerModel& m
   out["crf"] = meta.has_crf;
   out["parameters"] = model.parameter_count();
   out["device"] = model.device();
+  out["precision_requested"] = options.precision;
+  out["precision"] = model.precision();
   out["meta"] = meta.meta;
   return out;
 }

@@ -12,6 +12,7 @@
 #include "alsel/errors.h"
 #include "alsel/logging.h"
 #include "alsel/model_locator.h"
+#include "alsel/precision.h"
 #include "alsel/selection_writer.h"
 #include "alsel/strategy.h"
 #include "alsel/tool_offsets.h"
@@ -31,6 +32,12 @@ void add_model_options(CLI::App& command, alsel::ModelOptions& options) {
                      "PREFIX/share/alsel/models; `alsel info` shows which)")
       ->each([&options](const std::string&) { options.source = "--model"; });
   command.add_option("--device", options.device, "cpu or cuda[:N]")->capture_default_str();
+  command
+      .add_option("--precision", options.precision,
+                   "forward pass in auto, fp32, bf16 or fp16 (CUDA); auto = bf16 where the CPU has "
+                   "avx512_bf16 or amx_bf16, else fp32")
+      ->check(CLI::IsMember(alsel::precision_names()))
+      ->capture_default_str();
   command.add_option("--threads", options.threads, "threads of one forward pass (0 = 1: alsel runs one pass per core at once instead)")
       ->capture_default_str();
   command.add_option("--vocab", options.vocab_path, "vocabulary file for models without alsel/vocab.txt");

@@ -1,5 +1,7 @@
 // NerModel over a TorchScript archive: the only translation unit that includes libtorch.
+#include <ATen/autocast_mode.h>
 #include <dlfcn.h>
+#include <spdlog/spdlog.h>
 #include <torch/script.h>
 #include <torch/torch.h>
 
@@ -12,8 +14,9 @@
 
 #include "alsel/entities.h"
 #include "alsel/errors.h"
-#include "alsel/utf8.h"
+#include "alsel/precision.h"
 #include "alsel/torchscript_model.h"
+#include "alsel/utf8.h"
 
 namespace alsel {
 namespace {
@@ -83,6 +86,46 @@ std::vector<float> tensor_values(const torch::Tensor& tensor) {
   return std::vector<float>(values.data_ptr<float>(), values.data_ptr<float>() + values.numel());
 }
 
+// Autocast around one forward pass (--precision bf16 / fp16), restoring the thread's previous
+// state: autocast is thread-local, and emissions() runs on several threads at once.
+class AutocastGuard {
+ public:
+  AutocastGuard(const std::string& precision, bool cuda) : active_(precision != "fp32"), cuda_(cuda) {
+    if (!active_) return;
+    const at::ScalarType type = precision == "fp16" ? at::kHalf : at::kBFloat16;
+    if (cuda_) {
+      was_enabled_ = at::autocast::is_enabled();
+      was_type_ = at::autocast::get_autocast_gpu_dtype();
+      at::autocast::set_autocast_gpu_dtype(type);
+      at::autocast::set_enabled(true);
+    } else {
+      was_enabled_ = at::autocast::is_cpu_enabled();
+      was_type_ = at::autocast::get_autocast_cpu_dtype();
+      at::autocast::set_autocast_cpu_dtype(type);
+      at::autocast::set_cpu_enabled(true);
+    }
+    at::autocast::increment_nesting();
+  }
+  ~AutocastGuard() {
+    if (!active_) return;
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    if (cuda_) {
+      at::autocast::set_enabled(was_enabled_);
+      at::autocast::set_autocast_gpu_dtype(was_type_);
+    } else {
+      at::autocast::set_cpu_enabled(was_enabled_);
+      at::autocast::set_autocast_cpu_dtype(was_type_);
+    }
+  }
+  AutocastGuard(const AutocastGuard&) = delete;
+  AutocastGuard& operator=(const AutocastGuard&) = delete;
+
+ private:
+  bool active_, cuda_;
+  bool was_enabled_ = false;
+  at::ScalarType was_type_ = at::kBFloat16;
+};
+
 class TorchScriptModel : public NerModel {
  public:
   explicit TorchScriptModel(const ModelOptions& options) : path_(options.path), device_(torch::kCPU) {
@@ -92,6 +135,11 @@ class TorchScriptModel : public NerModel {
     }
     device_ = parse_device(options.device);
     set_cpu_threads(options.threads > 0 ? options.threads : 1);
+    const PrecisionChoice choice =
+        resolve_precision(options.precision, !device_.is_cpu(), cpu_flags(), at::hasMKLDNN());
+    precision_ = choice.precision;
+    spdlog::debug("precision {} ({})", precision_, choice.reason);
+    if (!choice.warning.empty()) spdlog::warn("{}", choice.warning);
 
     torch::jit::ExtraFilesMap extra{{kMetaFile, ""}, {kVocabFile, ""}};
     try {
@@ -127,6 +175,7 @@ class TorchScriptModel : public NerModel {
   const CrfParameters* crf() const override { return metadata_.has_crf ? &crf_ : nullptr; }
   int64_t parameter_count() const override { return parameter_count_; }
   std::string device() const override { return device_.str(); }
+  std::string precision() const override { return precision_; }
 
   BatchEmissions emissions(const std::vector<std::vector<int>>& sequences) override {
     BatchEmissions out;
@@ -283,6 +332,7 @@ class TorchScriptModel : public NerModel {
   }
 
   torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& mask) {
+    const AutocastGuard autocast(precision_, !device_.is_cpu());
     c10::IValue output;
     try {
       output = module_.forward({ids, mask});
@@ -323,6 +373,7 @@ class TorchScriptModel : public NerModel {
   std::string path_;
   torch::jit::Module module_;
   torch::Device device_;
+  std::string precision_ = "fp32";  // resolved (precision.h)
   ModelMetadata metadata_;
   std::shared_ptr<Vocabulary> vocab_;
   CrfParameters crf_;
