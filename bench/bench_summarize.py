@@ -161,10 +161,46 @@ def main():
             md.append(f"- Same job: {len(common)} of the {len(a)} sentences alsel selects are also in the baseline's "
                       f"top {len(p)}; largest score difference on those {c['same_job']['max_score_difference']:.2g} "
                       "(the baseline computes the CRF in float32 and truncates sentences longer than max_len).")
+        bf16, bf16_floor = runs(args.work, "bf16alsel"), runs(args.work, "bf16floor")
+        if bf16 and bf16_floor:
+            best_bf16 = min(bf16, key=lambda r: r["wall_seconds"])
+            best_bf16_floor = min(bf16_floor, key=lambda r: r["tool"]["seconds"])
+            c["bf16"] = {
+                "flag": machine.get("bf16_flag", ""),
+                "alsel_seconds": best_bf16["wall_seconds"], "floor_seconds": best_bf16_floor["tool"]["seconds"],
+                "speedup_vs_python": best_python["wall_seconds"] / best_bf16["wall_seconds"],
+                "speedup_vs_alsel_fp32": best_alsel["wall_seconds"] / best_bf16["wall_seconds"],
+                "floor_speedup_vs_fp32_floor": best_floor["tool"]["seconds"] / best_bf16_floor["tool"]["seconds"],
+                "fraction_of_bf16_floor_speed": best_bf16_floor["tool"]["seconds"] / best_bf16["wall_seconds"],
+            }
+            b = c["bf16"]
+            md.append("")
+            md.append(f"bfloat16 (the CPU has `{b['flag']}`; `--precision bf16`, autocast around the forward pass):")
+            md.append("")
+            md.append("| run | seconds | sentences/s | peak RSS (MiB) |")
+            md.append("|---|---:|---:|---:|")
+            md.append(f"| 1b. alsel select --precision bf16, end to end | {b['alsel_seconds']:.1f} | "
+                      f"{sentences / b['alsel_seconds']:.0f} | {best_bf16['peak_rss_mib']:.0f} |")
+            md.append(f"| 3b. bare forward pass in bf16, {best_bf16_floor['tool'].get('streams', 1)} streams | "
+                      f"{b['floor_seconds']:.1f} | {sentences / b['floor_seconds']:.0f} | "
+                      f"{best_bf16_floor['peak_rss_mib']:.0f} |")
+            md.append("")
+            md.append(f"- alsel bf16 vs plain PyTorch (fp32): **{b['speedup_vs_python']:.2f}x** (goal 4x); vs alsel fp32: "
+                      f"**{b['speedup_vs_alsel_fp32']:.2f}x** (goal 1.5x).")
+            md.append(f"- bf16 floor vs fp32 floor: **{b['floor_speedup_vs_fp32_floor']:.2f}x**; alsel bf16 runs at "
+                      f"**{100 * b['fraction_of_bf16_floor_speed']:.1f}%** of the bf16 floor's speed.")
+            bf16_top = os.path.join(args.work, "bf16alsel-top.jsonl")
+            if os.path.exists(alsel_top) and os.path.exists(bf16_top):
+                fp32_ids = {r["id"] for r in map(json.loads, open(alsel_top, encoding="utf-8"))}
+                bf16_ids = {r["id"] for r in map(json.loads, open(bf16_top, encoding="utf-8"))}
+                b["top_overlap"] = len(fp32_ids & bf16_ids) / max(1, len(fp32_ids))
+                md.append(f"- The bf16 run's top {len(bf16_ids)} share {100 * b['top_overlap']:.1f}% of the fp32 run's.")
+        elif machine.get("bf16_flag") == "":
+            md.append("- This CPU has no avx512_bf16 or amx_bf16: fp32 only (no bf16 rows).")
         md.append("- All runs: " + ", ".join(
             f"{r['name']} {r.get('tool', {}).get('seconds', r['wall_seconds']):.1f}s"
             f"{' (wall ' + format(r['wall_seconds'], '.1f') + 's)' if 'tool' in r else ''}"
-            for r in alsel + python + floor + floor_sequential))
+            for r in alsel + python + floor + floor_sequential + bf16 + bf16_floor))
         md.append("")
 
     memory = {}

@@ -28,6 +28,7 @@
 #include "alsel/torchscript_model.h"
 #include "alsel/pipeline.h"
 #include "alsel/pool_reader.h"
+#include "../src/torch/autocast_guard.h"
 
 namespace {
 
@@ -38,13 +39,14 @@ struct FloorOptions {
   int freeze = 0;   // experiment: 1 = torch::jit::freeze, 2 = freeze + optimize_for_inference
   bool jit_optimize = true;  // experiment: false = setGraphExecutorOptimize(false)
   int streams = 1;  // forward passes run at once, each on its own thread, batches taken in turn
+  std::string precision = "fp32";  // fp32 | bf16: autocast around each forward call, as alsel
   alsel::InferenceConfig inference;
 };
 
 [[noreturn]] void usage(const std::string& problem) {
   std::cerr << "alsel_forward_floor: " << problem
             << "\nusage: alsel_forward_floor --model M.pt --pool POOL.jsonl [--threads N] [--batch-tokens N]"
-               " [--chunk-sentences N] [--freeze 0|1|2] [--jit-optimize 0|1] [--streams N]\n";
+               " [--chunk-sentences N] [--freeze 0|1|2] [--jit-optimize 0|1] [--streams N] [--precision fp32|bf16]\n";
   std::exit(2);
 }
 
@@ -62,6 +64,7 @@ FloorOptions parse(int argc, char** argv) {
     else if (flag == "--freeze") options.freeze = std::stoi(value);
     else if (flag == "--jit-optimize") options.jit_optimize = value != "0";
     else if (flag == "--streams") options.streams = std::stoi(value);
+    else if (flag == "--precision") options.precision = value;
     else usage("unknown flag " + flag);
   }
   if (options.model.empty() || options.pool.empty()) usage("--model and --pool are required");
@@ -144,6 +147,7 @@ int main(int argc, char** argv) {
   std::vector<double> checksums(static_cast<size_t>(std::max(1, options.streams)), 0.0);
   auto run_stream = [&](size_t stream) {
     c10::InferenceMode stream_guard;
+    const alsel::AutocastGuard autocast(options.precision, /*cuda=*/false);
     for (size_t b = next_batch++; b < inputs.size(); b = next_batch++) {
       torch::Tensor emissions = module.forward({inputs[b].first, inputs[b].second}).toTensor();
       checksums[stream] += emissions.index({0, 0, 0}).item<float>();
@@ -165,6 +169,7 @@ int main(int argc, char** argv) {
       {"freeze", options.freeze},
       {"jit_optimize", options.jit_optimize},
       {"streams", options.streams},
+      {"precision", options.precision},
       {"batch_tokens", options.inference.batch_tokens},
       {"chunk_sentences", options.inference.chunk_sentences},
       {"sentences", sentences},

@@ -11,6 +11,8 @@
 #   3. alsel_forward_floor, the bare forward pass over the batches alsel runs, (a) laid out as
 #      alsel runs it (THREADS single-threaded passes at once) and (b) as one pass at a time on
 #      THREADS threads;
+#   4. where the CPU computes bfloat16 natively (avx512_bf16 or amx_bf16), 1 and 3 again with
+#      --precision bf16 (issue 15; otherwise the summary says fp32 only);
 # each under /usr/bin/time -v (wall time, peak RSS), REPEATS times, interleaved. Then the memory
 # check (peak RSS of alsel select on small and large pools), the Google Benchmark
 # micro-benchmarks and the BLAS/GEMM check. Results: bench/results/*.json and
@@ -34,7 +36,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 BUILD=${BUILD:-$ROOT/build-bench}
 WORK=$BUILD/bench-work
-RESULTS=$ROOT/bench/results
+RESULTS=${RESULTS:-$ROOT/bench/results}
 THREADS=${THREADS:-$(nproc)}
 POOL_SIZE=${POOL_SIZE:-20000}
 REPEATS=${REPEATS:-2}
@@ -73,6 +75,8 @@ if [[ -z "${MODEL:-}" ]]; then
   fi
 fi
 log "model $MODEL, threads $THREADS"
+# The CPU's native bfloat16 flag (what --precision auto reads), empty without one.
+BF16_FLAG=$(grep -m1 '^flags' /proc/cpuinfo | grep -o -w -E 'avx512_bf16|amx_bf16' | head -1 || true)
 
 # select flags that make alsel do the same job as the baseline: score every sentence (no
 # duplicate suppression, when this build has it), quiet.
@@ -104,6 +108,7 @@ timed() {
   echo "\"cpu_mhz\": $(awk -F: '/^cpu MHz/ {print $2; exit}' /proc/cpuinfo),"
   echo "\"repeats\": $REPEATS,"
   echo "\"select_flags\": \"${SELECT_FLAGS[*]}\","
+  echo "\"bf16_flag\": \"$BF16_FLAG\","
   echo "\"lscpu\": $(lscpu | $PY -c 'import json,sys; print(json.dumps(sys.stdin.read()))'),"
   echo "\"git\": \"$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo +dirty)\""
   echo "}"
@@ -123,6 +128,14 @@ if ! skip compare; then
     timed "floor-$run" "$FLOOR" --model "$MODEL" --pool "$POOL" --threads 1 --streams "$THREADS"
     log "round $run/$REPEATS: bare forward pass, 1 stream of $THREADS threads"
     timed "floorseq-$run" "$FLOOR" --model "$MODEL" --pool "$POOL" --threads "$THREADS" --streams 1
+    if [[ -n "$BF16_FLAG" ]]; then
+      log "round $run/$REPEATS: alsel select --precision bf16 ($BF16_FLAG)"
+      timed "bf16alsel-$run" "$ALSEL" select -m "$MODEL" -p "$POOL" -o "$WORK/bf16alsel-top.jsonl" \
+        "${SELECT_FLAGS[@]}" --precision bf16
+      log "round $run/$REPEATS: bare forward pass in bf16, $THREADS streams of 1 thread"
+      timed "bf16floor-$run" "$FLOOR" --model "$MODEL" --pool "$POOL" --threads 1 --streams "$THREADS" \
+        --precision bf16
+    fi
   done
 fi
 

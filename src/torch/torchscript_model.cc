@@ -1,5 +1,4 @@
 // NerModel over a TorchScript archive: the only translation unit that includes libtorch.
-#include <ATen/autocast_mode.h>
 #include <dlfcn.h>
 #include <spdlog/spdlog.h>
 #include <torch/script.h>
@@ -17,6 +16,7 @@
 #include "alsel/precision.h"
 #include "alsel/torchscript_model.h"
 #include "alsel/utf8.h"
+#include "autocast_guard.h"
 
 namespace alsel {
 namespace {
@@ -85,46 +85,6 @@ std::vector<float> tensor_values(const torch::Tensor& tensor) {
   torch::Tensor values = tensor.detach().to(torch::kCPU).to(torch::kFloat).contiguous();
   return std::vector<float>(values.data_ptr<float>(), values.data_ptr<float>() + values.numel());
 }
-
-// Autocast around one forward pass (--precision bf16 / fp16), restoring the thread's previous
-// state: autocast is thread-local, and emissions() runs on several threads at once.
-class AutocastGuard {
- public:
-  AutocastGuard(const std::string& precision, bool cuda) : active_(precision != "fp32"), cuda_(cuda) {
-    if (!active_) return;
-    const at::ScalarType type = precision == "fp16" ? at::kHalf : at::kBFloat16;
-    if (cuda_) {
-      was_enabled_ = at::autocast::is_enabled();
-      was_type_ = at::autocast::get_autocast_gpu_dtype();
-      at::autocast::set_autocast_gpu_dtype(type);
-      at::autocast::set_enabled(true);
-    } else {
-      was_enabled_ = at::autocast::is_cpu_enabled();
-      was_type_ = at::autocast::get_autocast_cpu_dtype();
-      at::autocast::set_autocast_cpu_dtype(type);
-      at::autocast::set_cpu_enabled(true);
-    }
-    at::autocast::increment_nesting();
-  }
-  ~AutocastGuard() {
-    if (!active_) return;
-    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-    if (cuda_) {
-      at::autocast::set_enabled(was_enabled_);
-      at::autocast::set_autocast_gpu_dtype(was_type_);
-    } else {
-      at::autocast::set_cpu_enabled(was_enabled_);
-      at::autocast::set_autocast_cpu_dtype(was_type_);
-    }
-  }
-  AutocastGuard(const AutocastGuard&) = delete;
-  AutocastGuard& operator=(const AutocastGuard&) = delete;
-
- private:
-  bool active_, cuda_;
-  bool was_enabled_ = false;
-  at::ScalarType was_type_ = at::kBFloat16;
-};
 
 class TorchScriptModel : public NerModel {
  public:
