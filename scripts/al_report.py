@@ -244,11 +244,17 @@ def plot_by_chars(rows: List[Dict], path: str, title: str):
         ax.plot(xs, means, marker="o", markersize=3.5, linewidth=1.6, color=COLORS.get(s), label=TITLES[s])
         ax.fill_between(xs, [m - d for m, d in zip(means, sds)], [m + d for m, d in zip(means, sds)],
                         color=COLORS.get(s), alpha=0.12, linewidth=0)
-    full = full_data_f1(curves(rows))
+    finish_plot(fig, ax, full_data_f1(curves(rows)), "labeled characters (thousands)", "entity F1 on the test set",
+                title, path)
+
+
+def finish_plot(fig, ax, full, xlabel: str, ylabel: str, title: str, path: str):
+    """The full-data line and band, labels, legend; saved atomically to `path`."""
     if full:
         ax.axhline(full[0], color="black", linestyle="--", linewidth=1.1, label=f"full data (100%): {full[0]:.1f}")
-    ax.set_xlabel("labeled characters (thousands)")
-    ax.set_ylabel("entity F1 on the test set")
+        ax.axhspan(full[0] - full[1], full[0] + full[1], color="black", alpha=0.06, linewidth=0)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="lower right")
@@ -283,20 +289,7 @@ def plot(rows: List[Dict], path: str, title: str):
         xs100 = [100 * x for x in xs]
         ax.plot(xs100, means, marker="o", markersize=3.5, linewidth=1.6, color=colors.get(s), label=TITLES[s])
         ax.fill_between(xs100, lows, highs, color=colors.get(s), alpha=0.12, linewidth=0)
-    full = full_data_f1(by)
-    if full:
-        ax.axhline(full[0], color="black", linestyle="--", linewidth=1.1,
-                   label=f"full data (100%): {full[0]:.1f}")
-        ax.axhspan(full[0] - full[1], full[0] + full[1], color="black", alpha=0.06, linewidth=0)
-    ax.set_xlabel("labeled part of the pool (%)")
-    ax.set_ylabel("entity F1 on the test subset")
-    ax.set_title(title)
-    ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    tmp = path + ".tmp.png"
-    fig.savefig(tmp)
-    os.replace(tmp, path)
+    finish_plot(fig, ax, full_data_f1(by), "labeled part of the pool (%)", "entity F1 on the test subset", title, path)
 
 
 def main():
