@@ -7,7 +7,7 @@
 //
 // Untimed: reading, tokenizing, batching and building every input tensor. Timed: one
 // module.forward(input_ids, attention_mask) per batch under c10::InferenceMode, as
-// src/torch/torchscript_model.cc calls it (the model is loaded and warmed with the same
+// src/model/torch/torchscript_model.cc calls it (the model is loaded and warmed with the same
 // 1 x 2 test input alsel's loader runs). Prints one JSON object on stdout. --freeze and
 // --jit-optimize 0 time variants of the module that alsel does not run (experiments).
 #include <torch/script.h>
@@ -24,11 +24,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "alsel/logging.h"
-#include "alsel/torchscript_model.h"
-#include "alsel/pipeline.h"
-#include "alsel/pool_reader.h"
-#include "../src/torch/autocast_guard.h"
+#include "alsel/util/logging.h"
+#include "alsel/model/torchscript_model.h"
+#include "alsel/scoring/pipeline.h"
+#include "alsel/data/pool_reader.h"
+#include "model/torch/autocast_guard.h"
 
 namespace {
 

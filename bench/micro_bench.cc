@@ -18,12 +18,12 @@
 #include <string>
 #include <vector>
 
-#include "alsel/crf.h"
-#include "alsel/measures.h"
-#include "alsel/pipeline.h"
-#include "alsel/strategy.h"
-#include "alsel/utf8.h"
-#include "alsel/wordpiece_tokenizer.h"
+#include "alsel/model/crf.h"
+#include "alsel/scoring/measures.h"
+#include "alsel/scoring/pipeline.h"
+#include "alsel/scoring/strategy.h"
+#include "alsel/util/utf8.h"
+#include "alsel/text/wordpiece_tokenizer.h"
 
 namespace {
 

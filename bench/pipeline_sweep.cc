@@ -14,12 +14,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "alsel/logging.h"
-#include "alsel/torchscript_model.h"
-#include "alsel/pipeline.h"
-#include "alsel/pool_reader.h"
-#include "alsel/selector.h"
-#include "alsel/strategy.h"
+#include "alsel/util/logging.h"
+#include "alsel/model/torchscript_model.h"
+#include "alsel/scoring/pipeline.h"
+#include "alsel/data/pool_reader.h"
+#include "alsel/selection/selector.h"
+#include "alsel/scoring/strategy.h"
 
 namespace {
 

@@ -4,8 +4,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "alsel/id_set.h"
-#include "alsel/score_cache.h"
+#include "alsel/util/id_set.h"
+#include "alsel/scoring/score_cache.h"
 #include "fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,6 +1,6 @@
 // Exclude-file readers (id lists, JSONL, JSON task arrays): entries or an InputError.
-#include "alsel/errors.h"
-#include "alsel/exclusion_set.h"
+#include "alsel/util/errors.h"
+#include "alsel/selection/exclusion_set.h"
 #include "fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,9 +1,9 @@
 // Labeled data readers (BIO/CoNLL, doccano and Prodigy JSONL, Label Studio JSON, in every offset
 // unit): any bytes give sentences whose spans lie inside their text, or an InputError.
-#include "alsel/annotation_exports.h"
-#include "alsel/errors.h"
-#include "alsel/labeled_data.h"
-#include "alsel/utf8.h"
+#include "alsel/data/annotation_exports.h"
+#include "alsel/util/errors.h"
+#include "alsel/data/labeled_data.h"
+#include "alsel/util/utf8.h"
 #include "fuzz_input.h"
 
 namespace {

@@ -1,7 +1,7 @@
 // Pool reader: any bytes give items (scored or rejected with a reason), never another exception.
 // The first byte picks the format (JSONL or text) and the field names.
-#include "alsel/errors.h"
-#include "alsel/pool_reader.h"
+#include "alsel/util/errors.h"
+#include "alsel/data/pool_reader.h"
 #include "fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,7 +1,7 @@
 // Shard candidates reader: a candidate list whose entities fit their texts, or an InputError.
-#include "alsel/entities.h"
-#include "alsel/errors.h"
-#include "alsel/shard_candidates.h"
+#include "alsel/data/entities.h"
+#include "alsel/util/errors.h"
+#include "alsel/distributed/shard_candidates.h"
 #include "fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,9 +1,9 @@
 // Tokenizer: any valid UTF-8 text gives pieces whose word spans lie inside the text, in order.
 #include <memory>
 
-#include "alsel/utf8.h"
-#include "alsel/vocabulary.h"
-#include "alsel/wordpiece_tokenizer.h"
+#include "alsel/util/utf8.h"
+#include "alsel/text/vocabulary.h"
+#include "alsel/text/wordpiece_tokenizer.h"
 #include "fuzz_input.h"
 
 namespace {

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""Generates src/unicode_tables.cc, the character tables behind alsel's C++ tokenizer.
+"""Generates src/text/unicode_tables.cc, the character tables behind alsel's C++ tokenizer.
 
-    /usr/bin/python3 scripts/gen_unicode_tables.py                 # rewrite src/unicode_tables.cc
+    /usr/bin/python3 scripts/gen_unicode_tables.py                 # rewrite src/text/unicode_tables.cc
     /usr/bin/python3 scripts/gen_unicode_tables.py --page-digests  # print the check digests
 
 The source of truth is the Python reference tokenizer (scripts/alsel_py/tokenizer.py) running
@@ -172,7 +172,7 @@ def generate(output: str) -> None:
                f"{sys.version.split()[0]} unicodedata, Unicode {unicodedata.unidata_version}.\n"
                "// Do not edit: change scripts/alsel_py/tokenizer.py or the generator and run\n"
                "//   /usr/bin/python3 scripts/gen_unicode_tables.py\n")
-    out.append('#include "unicode_tables.h"\n\nnamespace alsel::unicode_tables {\n')
+    out.append('#include "text/unicode_tables.h"\n\nnamespace alsel::unicode_tables {\n')
     out.append(f'const char kUnicodeVersion[] = "{unicodedata.unidata_version}";\n')
     out.append("// Category C* except \\t \\n \\r; unassigned code points (Cn) included.\n")
     out.append(range_table("Control", control))
@@ -227,7 +227,7 @@ def page_digests() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--output", default=os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "..", "src", "unicode_tables.cc"))
+        os.path.dirname(os.path.abspath(__file__)), "..", "src", "text", "unicode_tables.cc"))
     parser.add_argument("--page-digests", action="store_true",
                         help="print the Unicode version, then one CRC-32 per 256-code-point page")
     args = parser.parse_args()

@@ -57,7 +57,7 @@ build/alsel score -q -m "$tiny/tiny-crf.pt" -p data/sample_pool.jsonl -o "$work/
 /usr/bin/python3 - "$work/cache.sqlite" "$seeds/fuzz_cache_row" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-# The rows of src/score_cache.cc's schema: scores(model_id, text_sha256, result BLOB).
+# The rows of src/scoring/score_cache.cc's schema: scores(model_id, text_sha256, result BLOB).
 for i, (blob,) in enumerate(db.execute("select result from scores limit 6")):
     with open(f"{sys.argv[2]}/row-{i}", "wb") as f:
         f.write(bytes([7 - 1]) + blob)  # first byte: number of labels - 1 (the tiny model has 7)

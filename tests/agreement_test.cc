@@ -1,11 +1,11 @@
-#include "alsel/agreement.h"
+#include "alsel/selection/agreement.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <string>
 
-#include "alsel/errors.h"
+#include "alsel/util/errors.h"
 #include "scratch_dir.h"
 
 namespace alsel {

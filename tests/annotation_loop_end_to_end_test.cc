@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "alsel/near_duplicates.h"
-#include "alsel/sha256.h"
-#include "alsel/text_normalizer.h"
-#include "alsel/utf8.h"
+#include "alsel/selection/near_duplicates.h"
+#include "alsel/util/sha256.h"
+#include "alsel/text/text_normalizer.h"
+#include "alsel/util/utf8.h"
 #include "cli_test_support.h"
 
 namespace alsel::testing {

@@ -1,4 +1,4 @@
-#include "alsel/atomic_file.h"
+#include "alsel/output/atomic_file.h"
 
 #include <gtest/gtest.h>
 #include <fcntl.h>
@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "alsel/errors.h"
+#include "alsel/util/errors.h"
 
 #include "scratch_dir.h"
 

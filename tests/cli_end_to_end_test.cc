@@ -18,7 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "alsel/utf8.h"
+#include "alsel/util/utf8.h"
 #include "cli_test_support.h"
 
 namespace fs = std::filesystem;

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "alsel/commands.h"
-#include "alsel/errors.h"
+#include "alsel/app/commands.h"
+#include "alsel/util/errors.h"
 #include "pipeline_test_support.h"
 #include "scratch_dir.h"
 

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "alsel/sha256.h"
+#include "alsel/util/sha256.h"
 #include "cli_test_support.h"
 
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "alsel/config_file.h"
+#include "alsel/output/config_file.h"
 
 #include <gtest/gtest.h>
 

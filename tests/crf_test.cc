@@ -1,5 +1,5 @@
 // CRF inference checked against brute-force enumeration of every label sequence.
-#include "alsel/crf.h"
+#include "alsel/model/crf.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "alsel/errors.h"
+#include "alsel/util/errors.h"
 
 namespace alsel {
 namespace {

@@ -1,5 +1,5 @@
 // Tag sequences to spans (conlleval semantics) and label paths to entities with text offsets.
-#include "alsel/entities.h"
+#include "alsel/data/entities.h"
 
 #include <gtest/gtest.h>
 

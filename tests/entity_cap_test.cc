@@ -1,13 +1,13 @@
-#include "alsel/entity_cap.h"
+#include "alsel/selection/entity_cap.h"
 
 #include <gtest/gtest.h>
 
 #include <unordered_map>
 
-#include "alsel/id_set.h"
-#include "alsel/near_duplicate_refill.h"
-#include "alsel/near_duplicate_suppressor.h"
-#include "alsel/utf8.h"
+#include "alsel/util/id_set.h"
+#include "alsel/selection/near_duplicate_refill.h"
+#include "alsel/selection/near_duplicate_suppressor.h"
+#include "alsel/util/utf8.h"
 
 namespace alsel {
 namespace {

@@ -1,13 +1,13 @@
-#include "alsel/entity_constraint.h"
+#include "alsel/model/entity_constraint.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <memory>
 
-#include "alsel/utf8.h"
-#include "alsel/vocabulary.h"
-#include "alsel/wordpiece_tokenizer.h"
+#include "alsel/util/utf8.h"
+#include "alsel/text/vocabulary.h"
+#include "alsel/text/wordpiece_tokenizer.h"
 
 namespace alsel {
 namespace {

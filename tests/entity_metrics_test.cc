@@ -1,4 +1,4 @@
-#include "alsel/entity_metrics.h"
+#include "alsel/scoring/entity_metrics.h"
 
 #include <gtest/gtest.h>
 

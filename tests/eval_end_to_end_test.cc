@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "alsel/utf8.h"
+#include "alsel/util/utf8.h"
 #include "cli_test_support.h"
 
 using nlohmann::json;

@@ -1,4 +1,4 @@
-#include "alsel/exclusion_set.h"
+#include "alsel/selection/exclusion_set.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "alsel/errors.h"
-#include "alsel/text_normalizer.h"
+#include "alsel/util/errors.h"
+#include "alsel/text/text_normalizer.h"
 
 namespace alsel {
 namespace {

@@ -1,4 +1,4 @@
-#include "alsel/html_report.h"
+#include "alsel/output/html_report.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "alsel/json_output.h"
+#include "alsel/util/json_output.h"
 
 #include <gtest/gtest.h>
 

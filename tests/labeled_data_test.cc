@@ -1,4 +1,4 @@
-#include "alsel/labeled_data.h"
+#include "alsel/data/labeled_data.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "alsel/errors.h"
+#include "alsel/util/errors.h"
 
 #include "scratch_dir.h"
 

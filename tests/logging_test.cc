@@ -1,8 +1,8 @@
-#include "alsel/logging.h"
+#include "alsel/util/logging.h"
 
 #include <gtest/gtest.h>
 
-#include "alsel/errors.h"
+#include "alsel/util/errors.h"
 
 namespace alsel {
 namespace {

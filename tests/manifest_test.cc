@@ -1,4 +1,4 @@
-#include "alsel/manifest.h"
+#include "alsel/util/manifest.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "alsel/errors.h"
-#include "alsel/sha256.h"
+#include "alsel/util/errors.h"
+#include "alsel/util/sha256.h"
 
 namespace alsel {
 namespace {

@@ -1,5 +1,5 @@
 // Measures on hand-built distributions; every expected number is worked out in the comments.
-#include "alsel/measures.h"
+#include "alsel/scoring/measures.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "alsel/model_locator.h"
+#include "alsel/model/model_locator.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -8,8 +8,8 @@
 #include <set>
 #include <string>
 
-#include "alsel/labeled_data.h"
-#include "alsel/utf8.h"
+#include "alsel/data/labeled_data.h"
+#include "alsel/util/utf8.h"
 #include "cli_test_support.h"
 
 using nlohmann::json;

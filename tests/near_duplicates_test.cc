@@ -1,4 +1,4 @@
-#include "alsel/near_duplicates.h"
+#include "alsel/selection/near_duplicates.h"
 
 #include <gtest/gtest.h>
 
@@ -6,10 +6,10 @@
 #include <cmath>
 #include <random>
 
-#include "alsel/errors.h"
-#include "alsel/id_set.h"
-#include "alsel/near_duplicate_refill.h"
-#include "alsel/near_duplicate_suppressor.h"
+#include "alsel/util/errors.h"
+#include "alsel/util/id_set.h"
+#include "alsel/selection/near_duplicate_refill.h"
+#include "alsel/selection/near_duplicate_suppressor.h"
 
 namespace alsel {
 namespace {

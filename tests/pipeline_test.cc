@@ -1,4 +1,4 @@
-#include "alsel/pipeline.h"
+#include "alsel/scoring/pipeline.h"
 
 #include <gtest/gtest.h>
 
@@ -9,8 +9,8 @@
 #include <sstream>
 #include <thread>
 
-#include "alsel/errors.h"
-#include "alsel/score_cache.h"
+#include "alsel/util/errors.h"
+#include "alsel/scoring/score_cache.h"
 #include "pipeline_test_support.h"
 #include "scratch_dir.h"
 

@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "alsel/errors.h"
-#include "alsel/pipeline.h"
+#include "alsel/util/errors.h"
+#include "alsel/scoring/pipeline.h"
 
 namespace alsel::testing {
 

@@ -1,4 +1,4 @@
-#include "alsel/pool_filter.h"
+#include "alsel/selection/pool_filter.h"
 
 #include <gtest/gtest.h>
 

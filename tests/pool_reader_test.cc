@@ -1,4 +1,4 @@
-#include "alsel/pool_reader.h"
+#include "alsel/data/pool_reader.h"
 
 #include <gtest/gtest.h>
 
@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "alsel/errors.h"
-#include "alsel/id_set.h"
-#include "alsel/utf8.h"
+#include "alsel/util/errors.h"
+#include "alsel/util/id_set.h"
+#include "alsel/util/utf8.h"
 
 #include "scratch_dir.h"
 

@@ -1,11 +1,11 @@
 // --precision: the names, what auto resolves to on each kind of machine, the CPU flags reader,
 // and the cache key, which must keep bf16 and fp32 scores apart.
-#include "alsel/precision.h"
+#include "alsel/model/precision.h"
 
 #include <gtest/gtest.h>
 
-#include "alsel/errors.h"
-#include "alsel/score_cache.h"
+#include "alsel/util/errors.h"
+#include "alsel/scoring/score_cache.h"
 #include "pipeline_test_support.h"
 #include "scratch_dir.h"
 

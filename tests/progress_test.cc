@@ -1,10 +1,10 @@
-#include "alsel/progress.h"
+#include "alsel/util/progress.h"
 
 #include <gtest/gtest.h>
 
 #include <sstream>
 
-#include "alsel/errors.h"
+#include "alsel/util/errors.h"
 
 namespace alsel {
 namespace {

@@ -1,4 +1,4 @@
-#include "alsel/run_files.h"
+#include "alsel/output/run_files.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <string>
 
-#include "alsel/errors.h"
+#include "alsel/util/errors.h"
 
 #include "scratch_dir.h"
 

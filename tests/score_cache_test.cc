@@ -1,4 +1,4 @@
-#include "alsel/score_cache.h"
+#include "alsel/scoring/score_cache.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -10,7 +10,7 @@
 #include <sstream>
 #include <unordered_set>
 
-#include "alsel/errors.h"
+#include "alsel/util/errors.h"
 #include "pipeline_test_support.h"
 #include "scratch_dir.h"
 

@@ -1,4 +1,4 @@
-#include "alsel/score_summary.h"
+#include "alsel/scoring/score_summary.h"
 
 #include <gtest/gtest.h>
 

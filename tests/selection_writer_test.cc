@@ -1,4 +1,4 @@
-#include "alsel/selection_writer.h"
+#include "alsel/output/selection_writer.h"
 
 #include <gtest/gtest.h>
 
@@ -7,9 +7,9 @@
 #include <sstream>
 #include <tuple>
 
-#include "alsel/errors.h"
-#include "alsel/tool_offsets.h"
-#include "alsel/utf8.h"
+#include "alsel/util/errors.h"
+#include "alsel/text/tool_offsets.h"
+#include "alsel/util/utf8.h"
 
 namespace alsel {
 namespace {

@@ -1,4 +1,4 @@
-#include "alsel/selector.h"
+#include "alsel/selection/selector.h"
 
 #include <gtest/gtest.h>
 

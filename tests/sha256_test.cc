@@ -1,4 +1,4 @@
-#include "alsel/sha256.h"
+#include "alsel/util/sha256.h"
 
 #include <gtest/gtest.h>
 

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "alsel/shard.h"
-#include "alsel/utf8.h"
+#include "alsel/distributed/shard.h"
+#include "alsel/util/utf8.h"
 #include "cli_test_support.h"
 
 namespace alsel::testing {

@@ -1,7 +1,7 @@
 // The shard candidates file (round trip, validation) and the merge: on random pools split into
 // shards, merging the shards' candidate lists gives exactly the greedy pass over the whole
 // pool's ranking, or refuses; it never returns a different batch.
-#include "alsel/shard_merge.h"
+#include "alsel/distributed/shard_merge.h"
 
 #include <gtest/gtest.h>
 
@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "alsel/errors.h"
-#include "alsel/shard_candidates.h"
-#include "alsel/utf8.h"
+#include "alsel/util/errors.h"
+#include "alsel/distributed/shard_candidates.h"
+#include "alsel/util/utf8.h"
 #include "scratch_dir.h"
 
 namespace alsel {

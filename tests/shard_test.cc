@@ -1,6 +1,6 @@
 // The shard hash (stable, documented, platform-independent), --shard parsing and --shard auto
 // from Kubernetes and Slurm environments.
-#include "alsel/shard.h"
+#include "alsel/distributed/shard.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "alsel/errors.h"
+#include "alsel/util/errors.h"
 
 namespace alsel {
 namespace {

@@ -1,5 +1,5 @@
 // Strategy registry, options, and every registered strategy's scores.
-#include "alsel/strategy.h"
+#include "alsel/scoring/strategy.h"
 
 #include <gtest/gtest.h>
 
@@ -11,8 +11,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "alsel/errors.h"
-#include "alsel/measures.h"
+#include "alsel/util/errors.h"
+#include "alsel/scoring/measures.h"
 
 namespace alsel {
 namespace {

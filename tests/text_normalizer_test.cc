@@ -1,4 +1,4 @@
-#include "alsel/text_normalizer.h"
+#include "alsel/text/text_normalizer.h"
 
 #include <gtest/gtest.h>
 

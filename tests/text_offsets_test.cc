@@ -1,11 +1,11 @@
-#include "alsel/text_offsets.h"
+#include "alsel/text/text_offsets.h"
 
 #include <gtest/gtest.h>
 
 #include <stdexcept>
 
-#include "alsel/errors.h"
-#include "alsel/utf8.h"
+#include "alsel/util/errors.h"
+#include "alsel/util/utf8.h"
 
 namespace alsel {
 namespace {

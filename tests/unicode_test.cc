@@ -1,4 +1,4 @@
-#include "alsel/unicode.h"
+#include "alsel/text/unicode.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -216,7 +216,7 @@ TEST(UnicodeParity, EveryCodePointMatchesPython) {
   std::getline(lines, python_version);
   if (python_version != unicode_version()) {
     GTEST_SKIP() << kPython << " has Unicode " << python_version << " but the tables are "
-                 << unicode_version() << "; regenerate src/unicode_tables.cc with it";
+                 << unicode_version() << "; regenerate src/text/unicode_tables.cc with it";
   }
   const bool modes[3][2] = {{true, false}, {false, true}, {true, true}};
   std::vector<uint32_t> stream;

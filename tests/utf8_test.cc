@@ -1,4 +1,4 @@
-#include "alsel/utf8.h"
+#include "alsel/util/utf8.h"
 
 #include <gtest/gtest.h>
 

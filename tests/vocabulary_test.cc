@@ -1,4 +1,4 @@
-#include "alsel/vocabulary.h"
+#include "alsel/text/vocabulary.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <string>
 #include <utility>
 
-#include "alsel/errors.h"
+#include "alsel/util/errors.h"
 
 namespace alsel {
 namespace {

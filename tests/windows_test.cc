@@ -1,4 +1,4 @@
-#include "alsel/windows.h"
+#include "alsel/text/windows.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "alsel/wordpiece_tokenizer.h"
+#include "alsel/text/wordpiece_tokenizer.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -18,8 +18,8 @@
 #include <utility>
 #include <vector>
 
-#include "alsel/errors.h"
-#include "alsel/utf8.h"
+#include "alsel/util/errors.h"
+#include "alsel/util/utf8.h"
 
 namespace alsel {
 namespace {

@@ -2,7 +2,7 @@
 
 The CRF marginals here are computed with torch's autograd: the gradient of log Z with respect to
 the unary scores is exactly the matrix of marginals P(y_w = l | x). This shares no code and no
-algorithm with alsel's explicit forward-backward in src/crf.cc.
+algorithm with alsel's explicit forward-backward in src/model/crf.cc.
 """
 
 from typing import Dict, List

@@ -7,13 +7,13 @@
 #include <fstream>
 #include <optional>
 
-#include "alsel/atomic_file.h"
-#include "alsel/commands.h"
-#include "alsel/errors.h"
-#include "alsel/json_output.h"
-#include "alsel/manifest.h"
-#include "alsel/run_files.h"
-#include "alsel/utf8.h"
+#include "alsel/output/atomic_file.h"
+#include "alsel/app/commands.h"
+#include "alsel/util/errors.h"
+#include "alsel/util/json_output.h"
+#include "alsel/util/manifest.h"
+#include "alsel/output/run_files.h"
+#include "alsel/util/utf8.h"
 
 namespace alsel {
 

@@ -15,15 +15,15 @@
 #include <sstream>
 #include <tuple>
 
-#include "alsel/atomic_file.h"
-#include "alsel/labeled_data.h"
-#include "alsel/commands.h"
-#include "alsel/errors.h"
-#include "alsel/run_files.h"
-#include "alsel/tool_offsets.h"
-#include "alsel/json_output.h"
-#include "alsel/unicode.h"
-#include "alsel/utf8.h"
+#include "alsel/output/atomic_file.h"
+#include "alsel/data/labeled_data.h"
+#include "alsel/app/commands.h"
+#include "alsel/util/errors.h"
+#include "alsel/output/run_files.h"
+#include "alsel/text/tool_offsets.h"
+#include "alsel/util/json_output.h"
+#include "alsel/text/unicode.h"
+#include "alsel/util/utf8.h"
 #include "run_support.h"
 
 namespace alsel {

@@ -3,12 +3,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include "alsel/atomic_file.h"
-#include "alsel/commands.h"
-#include "alsel/entity_metrics.h"
-#include "alsel/errors.h"
-#include "alsel/run_files.h"
-#include "alsel/json_output.h"
+#include "alsel/output/atomic_file.h"
+#include "alsel/app/commands.h"
+#include "alsel/scoring/entity_metrics.h"
+#include "alsel/util/errors.h"
+#include "alsel/output/run_files.h"
+#include "alsel/util/json_output.h"
 #include "run_support.h"
 
 namespace alsel {

@@ -1,7 +1,7 @@
 #include <iomanip>
 
-#include "alsel/commands.h"
-#include "alsel/strategy.h"
+#include "alsel/app/commands.h"
+#include "alsel/scoring/strategy.h"
 
 namespace alsel {
 

@@ -7,15 +7,15 @@
 #include <map>
 #include <optional>
 
-#include "alsel/atomic_file.h"
-#include "alsel/commands.h"
-#include "alsel/errors.h"
-#include "alsel/logging.h"
-#include "alsel/run_files.h"
-#include "alsel/json_output.h"
-#include "alsel/manifest.h"
-#include "alsel/shard_candidates.h"
-#include "alsel/shard_merge.h"
+#include "alsel/output/atomic_file.h"
+#include "alsel/app/commands.h"
+#include "alsel/util/errors.h"
+#include "alsel/util/logging.h"
+#include "alsel/output/run_files.h"
+#include "alsel/util/json_output.h"
+#include "alsel/util/manifest.h"
+#include "alsel/distributed/shard_candidates.h"
+#include "alsel/distributed/shard_merge.h"
 #include "run_support.h"
 
 namespace alsel {

@@ -9,9 +9,9 @@
 #include <cmath>
 #include <iostream>
 
-#include "alsel/errors.h"
-#include "alsel/logging.h"
-#include "alsel/selection_writer.h"
+#include "alsel/util/errors.h"
+#include "alsel/util/logging.h"
+#include "alsel/output/selection_writer.h"
 
 namespace alsel {
 

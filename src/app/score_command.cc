@@ -3,11 +3,11 @@
 #include <chrono>
 #include <iterator>
 
-#include "alsel/atomic_file.h"
-#include "alsel/commands.h"
-#include "alsel/errors.h"
-#include "alsel/json_output.h"
-#include "alsel/score_summary.h"
+#include "alsel/output/atomic_file.h"
+#include "alsel/app/commands.h"
+#include "alsel/util/errors.h"
+#include "alsel/util/json_output.h"
+#include "alsel/scoring/score_summary.h"
 #include "run_support.h"
 #include "scoring_run.h"
 

@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "alsel/errors.h"
-#include "alsel/json_output.h"
+#include "alsel/util/errors.h"
+#include "alsel/util/json_output.h"
 
 namespace alsel {
 

@@ -23,14 +23,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "alsel/atomic_file.h"
-#include "alsel/commands.h"
-#include "alsel/manifest.h"
-#include "alsel/pipeline.h"
-#include "alsel/pool_reader.h"
-#include "alsel/progress.h"
-#include "alsel/run_files.h"
-#include "alsel/score_cache.h"
+#include "alsel/output/atomic_file.h"
+#include "alsel/app/commands.h"
+#include "alsel/util/manifest.h"
+#include "alsel/scoring/pipeline.h"
+#include "alsel/data/pool_reader.h"
+#include "alsel/util/progress.h"
+#include "alsel/output/run_files.h"
+#include "alsel/scoring/score_cache.h"
 #include "run_support.h"
 
 namespace alsel {

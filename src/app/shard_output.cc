@@ -1,7 +1,7 @@
 #include "shard_output.h"
 
-#include "alsel/errors.h"
-#include "alsel/shard_candidates.h"
+#include "alsel/util/errors.h"
+#include "alsel/distributed/shard_candidates.h"
 
 namespace alsel {
 

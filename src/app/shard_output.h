@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "alsel/commands.h"
-#include "alsel/manifest.h"
+#include "alsel/app/commands.h"
+#include "alsel/util/manifest.h"
 
 namespace alsel {
 

@@ -4,8 +4,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "alsel/atomic_file.h"
-#include "alsel/config_file.h"
+#include "alsel/output/atomic_file.h"
+#include "alsel/output/config_file.h"
 
 namespace alsel::cli {
 namespace {

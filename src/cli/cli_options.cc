@@ -2,12 +2,12 @@
 
 #include <cstdlib>
 
-#include "alsel/errors.h"
-#include "alsel/model_locator.h"
-#include "alsel/precision.h"
-#include "alsel/selection_writer.h"
-#include "alsel/shard.h"
-#include "alsel/tool_offsets.h"
+#include "alsel/util/errors.h"
+#include "alsel/model/model_locator.h"
+#include "alsel/model/precision.h"
+#include "alsel/output/selection_writer.h"
+#include "alsel/distributed/shard.h"
+#include "alsel/text/tool_offsets.h"
 
 namespace alsel::cli {
 

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "alsel/commands.h"
+#include "alsel/app/commands.h"
 #include "subcommands.h"
 
 namespace alsel::cli {

@@ -1,5 +1,5 @@
 // `alsel convert` and `alsel agreement`: labeled data between formats, and the stopping rule.
-#include "alsel/commands.h"
+#include "alsel/app/commands.h"
 #include "cli_options.h"
 #include "subcommands.h"
 

@@ -1,9 +1,9 @@
 // `alsel eval` and `alsel info`: the model against gold data, and the model's description.
 #include <iostream>
 
-#include "alsel/commands.h"
-#include "alsel/labeled_data.h"
-#include "alsel/torchscript_model.h"
+#include "alsel/app/commands.h"
+#include "alsel/data/labeled_data.h"
+#include "alsel/model/torchscript_model.h"
 #include "cli_options.h"
 #include "subcommands.h"
 

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "alsel/atomic_file.h"
-#include "alsel/errors.h"
-#include "alsel/logging.h"
+#include "alsel/output/atomic_file.h"
+#include "alsel/util/errors.h"
+#include "alsel/util/logging.h"
 #include "cli_config.h"
 #include "subcommands.h"
 

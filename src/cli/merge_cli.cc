@@ -1,5 +1,5 @@
 // `alsel merge`: its flags, bound to MergeConfig, and the run.
-#include "alsel/commands.h"
+#include "alsel/app/commands.h"
 #include "cli_options.h"
 #include "subcommands.h"
 

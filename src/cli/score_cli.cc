@@ -1,6 +1,6 @@
 // `alsel score`: its flags, bound to ScoreConfig, and the run.
-#include "alsel/commands.h"
-#include "alsel/torchscript_model.h"
+#include "alsel/app/commands.h"
+#include "alsel/model/torchscript_model.h"
 #include "cli_options.h"
 #include "subcommands.h"
 
