@@ -377,6 +377,7 @@ class Experiment:
             done = self.run_round(os.path.join(seed_dir, "round-00"), labeled, seed)
         self.record(strategy, seed, 0, done, 0.0, labeled)
         previous_dir = os.path.join(seed_dir, "round-00")
+        chain = [previous_dir]  # the finished rounds this run's next model continues from
         for round_index, size in enumerate(sizes[1:], start=1):
             if self.args.max_rounds is not None and round_index > self.args.max_rounds:
                 break
@@ -389,6 +390,8 @@ class Experiment:
                 done = self.run_round(round_dir, [], seed)
             else:
                 os.makedirs(round_dir, exist_ok=True)
+                if not full_point:
+                    self.replay(seed, chain)  # a new machine: finished rounds' models are gone
                 started = time.time()
                 if full_point:  # the 100% point: every sentence, no selection to make
                     labeled = list(self.ids)
@@ -409,6 +412,115 @@ class Experiment:
                 f"(train {done['train_seconds']} s, {done.get('train_steps', '?')} steps, "
                 f"select {select_seconds:.1f} s, eval {done['eval_seconds']} s)")
             previous_dir = round_dir
+            chain.append(round_dir)
+
+    def replay(self, seed: int, chain: List[str]):
+        """Trains again the models of finished rounds whose model.pt is gone (run directories are
+        not kept from one machine to the next; --unpack-state restores only the done.json files),
+        each from its done.json's labeled ids and, warm-started, from the model before it. The
+        selections already made stand; the model that continues them is trained anew, identical
+        to the lost one only on the same machine and libraries (the log says so)."""
+        last = os.path.join(chain[-1], "model.pt")
+        if os.path.exists(last):
+            return
+        warm = bool(self.protocol.get("warm_start"))
+        start = max((i for i, d in enumerate(chain) if os.path.exists(os.path.join(d, "model.pt"))), default=-1) + 1
+        if warm:
+            rebuild = list(range(start, len(chain)))
+        else:
+            rebuild = [len(chain) - 1]  # from scratch: only the last round's model is needed
+        for i in rebuild:
+            with open(os.path.join(chain[i], "done.json")) as f:
+                labeled = json.load(f)["labeled_ids"]
+            init = os.path.join(chain[i - 1], "model.pt") if warm and i > 0 else ""
+            log(f"replay: training {chain[i]} again ({len(labeled)} labeled{', warm' if init else ''}): its model "
+                "is gone; the selections made from it stand")
+            with open(os.path.join(os.path.dirname(chain[0]), "round-00.lock"), "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # --jobs: round 0's model is shared by the seed's runs
+                if os.path.exists(os.path.join(chain[i], "model.pt")):
+                    continue  # another worker trained it meanwhile
+                self.train_and_export(labeled, seed, os.path.join(chain[i], "model.pt"), init)
+            with open(os.path.join(chain[i], "replayed.json"), "w") as f:
+                json.dump({"replayed": datetime.datetime.now().isoformat(timespec="seconds")}, f)
+            if i > 0 and init and os.path.basename(chain[i - 1]) != "round-00" and i - 1 >= start:
+                os.remove(init)  # only the last model of a run is kept, as in a straight run
+
+
+STATE_VERSION = 1
+
+
+def pack_state(work: str, path: str):
+    """Everything a work directory needs to be resumed elsewhere but the models: protocol,
+    results.csv, and every finished round's done.json, its labeled ids stored as the batch the
+    round added (training-set line numbers), gzipped JSON."""
+    import gzip
+    rounds = {}
+    for seed_dir in sorted(d for d in os.listdir(work) if d.startswith("seed-")):
+        base = os.path.join(work, seed_dir, "round-00", "done.json")
+        if not os.path.exists(base):
+            continue
+        with open(base) as f:
+            done = json.load(f)
+        first = done.pop("labeled_ids")
+        rounds[f"{seed_dir}/round-00"] = dict(done, batch=[int(i.split("-")[1]) for i in first])
+        for strategy in sorted(os.listdir(os.path.join(work, seed_dir))):
+            strategy_dir = os.path.join(work, seed_dir, strategy)
+            if not os.path.isdir(strategy_dir) or strategy == "round-00":
+                continue
+            previous = first
+            for name in sorted(os.listdir(strategy_dir)):
+                done_path = os.path.join(strategy_dir, name, "done.json")
+                if not os.path.exists(done_path):
+                    break
+                with open(done_path) as f:
+                    done = json.load(f)
+                labeled = done.pop("labeled_ids")
+                if labeled[:len(previous)] != previous:
+                    raise SystemExit(f"{done_path}: its labeled ids do not extend the previous round's")
+                rounds[f"{seed_dir}/{strategy}/{name}"] = dict(
+                    done, batch=[int(i.split("-")[1]) for i in labeled[len(previous):]])
+                previous = labeled
+    with open(os.path.join(work, "protocol.json")) as f:
+        protocol = json.load(f)
+    results = open(os.path.join(work, "results.csv")).read() if os.path.exists(os.path.join(work, "results.csv")) else ""
+    state = {"alsel_experiment_state": STATE_VERSION, "protocol": protocol, "results_csv": results, "rounds": rounds}
+    tmp = path + ".tmp"
+    with gzip.open(tmp, "wt", encoding="utf-8") as f:
+        json.dump(state, f, separators=(",", ":"))
+    os.replace(tmp, path)
+    log(f"packed {len(rounds)} rounds of {work} into {path} ({os.path.getsize(path)} bytes)")
+
+
+def unpack_state(work: str, path: str):
+    """The inverse of pack_state, into a new work directory; the next run replays the models."""
+    import gzip
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        state = json.load(f)
+    if state.get("alsel_experiment_state") != STATE_VERSION:
+        raise SystemExit(f"{path}: not an experiment state of version {STATE_VERSION}")
+    if os.path.exists(os.path.join(work, "protocol.json")):
+        raise SystemExit(f"{work}: already holds an experiment; unpack into a new --work directory")
+    os.makedirs(work, exist_ok=True)
+    write_atomic(os.path.join(work, "protocol.json"), json.dumps(state["protocol"], indent=1))
+    if state["results_csv"]:
+        write_atomic(os.path.join(work, "results.csv"), state["results_csv"])
+    labeled_by_dir = {}
+    # Each seed's shared round 0 first, then every strategy's rounds in order.
+    for key in sorted(state["rounds"], key=lambda k: (k.split("/")[0], k.count("/"), k)):
+        entry = dict(state["rounds"][key])
+        batch = [f"train-{i}" for i in entry.pop("batch")]
+        parts = key.split("/")
+        if len(parts) == 2:
+            labeled = batch
+        else:
+            name = parts[2]
+            previous_key = (f"{parts[0]}/round-00" if name == "round-01"
+                            else f"{parts[0]}/{parts[1]}/round-{int(name.split('-')[1]) - 1:02d}")
+            labeled = labeled_by_dir[previous_key] + batch
+        labeled_by_dir[key] = labeled
+        os.makedirs(os.path.join(work, key), exist_ok=True)
+        write_atomic(os.path.join(work, key, "done.json"), json.dumps(dict(entry, labeled_ids=labeled)))
+    log(f"unpacked {len(state['rounds'])} rounds into {work}")
 
 
 def main():
@@ -430,9 +542,20 @@ def main():
     parser.add_argument("--alsel-device", default="cpu", help="alsel's --device")
     parser.add_argument("--max-rounds", type=int, default=None,
                         help="stop each run after this round (a partial run; the next start continues)")
+    parser.add_argument("--pack-state", metavar="FILE", default=None,
+                        help="write the work directory's resumable state (no models) to FILE and exit")
+    parser.add_argument("--unpack-state", metavar="FILE", default=None,
+                        help="restore a packed state into the (new) --work directory and exit; the next "
+                             "run trains the missing models again and continues")
     parser.add_argument("--jobs", type=int, default=1,
                         help="runs (seed, strategy) at once, each in its own process with --threads threads")
     args = parser.parse_args()
+    if args.pack_state:
+        pack_state(args.work, args.pack_state)
+        return
+    if args.unpack_state:
+        unpack_state(args.work, args.unpack_state)
+        return
     for path in (args.train, args.test, args.alsel):
         if not os.path.exists(path):
             raise SystemExit(f"{path}: not found")

@@ -222,4 +222,49 @@ TEST_F(AlExperimentTest, ScaleProtocolWarmStartsAndRecordsCost) {
   EXPECT_EQ(rows, 9u + 8u);  // random: rounds 0-8; ltp-per-char: rounds 0-7
 }
 
+// A new machine keeps no run directory: --pack-state keeps what resuming needs (no models),
+// --unpack-state restores it elsewhere, and the next run trains the lost models again from the
+// recorded labeled ids and finishes, keeping every finished round as it was.
+TEST_F(AlExperimentTest, ScaleStateMovesToANewWorkDirectoryAndResumes) {
+  if (!fs::exists(shared_dir() / "data/msra/train.bio")) {
+    GTEST_SKIP() << "MSRA data not found under " << shared_dir() << " (set ALSEL_SHARED_DIR)";
+  }
+  const std::string source(ALSEL_SOURCE_DIR);
+  const auto driver = [&](const std::string& work, const std::string& extra) {
+    return run_shell("/usr/bin/python3 " + shell_quote(source + "/scripts/al_experiment.py") +
+                         " --protocol smoke-scale --work " + shell_quote(path(work)) + " --train " +
+                         shell_quote((shared_dir() / "data/msra/train.bio").string()) + " --test " +
+                         shell_quote((shared_dir() / "data/msra/test.bio").string()) + " --alsel " +
+                         shell_quote(ALSEL_BINARY) + " --seeds 1 --strategies ltp " + extra,
+                     dir_);
+  };
+  RunResult r = driver("old", "--max-rounds 3");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  r = driver("old", "--pack-state " + shell_quote(path("state.json.gz")));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  r = driver("new", "--unpack-state " + shell_quote(path("state.json.gz")));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(read_file(path("new/results.csv")), read_file(path("old/results.csv")));
+  for (const std::string round : {"seed-1/round-00", "seed-1/ltp/round-01", "seed-1/ltp/round-03"}) {
+    EXPECT_EQ(labeled_ids(path("new/" + round + "/done.json")), labeled_ids(path("old/" + round + "/done.json")))
+        << round;
+  }
+  EXPECT_FALSE(fs::exists(path("new/seed-1/ltp/round-03/model.pt"))) << "a packed state holds no model";
+  // Unpacking over an experiment is refused.
+  r = driver("old", "--unpack-state " + shell_quote(path("state.json.gz")));
+  EXPECT_NE(r.exit_code, 0);
+
+  // The rest of the run in the new directory: round 3's model (and those it continues) trained again.
+  r = driver("new", "");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("replay: training"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(path("new/seed-1/ltp/round-03/replayed.json")));
+  EXPECT_EQ(labeled_ids(path("new/seed-1/ltp/round-03/done.json")), labeled_ids(path("old/seed-1/ltp/round-03/done.json")));
+  auto rows = read_results(read_file(path("new/results.csv")));
+  EXPECT_EQ(rows.size(), 8u);  // rounds 0-7 of ltp
+  const std::vector<std::string> round7 = labeled_ids(path("new/seed-1/ltp/round-07/done.json"));
+  EXPECT_EQ(round7.size(), 60u);
+  EXPECT_EQ(std::set<std::string>(round7.begin(), round7.end()).size(), 60u);
+}
+
 }  // namespace
