@@ -8,17 +8,11 @@
 
 #include "alsel/util/errors.h"
 #include "alsel/text/text_normalizer.h"
+#include "alsel/util/splitmix.h"
 
 namespace alsel {
 
 namespace {
-
-uint64_t split_mix(uint64_t& state) {
-  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 // 64-bit hashes of the distinct n-grams of `text` (sorted, unique).
 std::vector<uint64_t> ngram_hashes(std::u32string_view text, int ngram) {
