@@ -48,18 +48,25 @@ from alsel_py.precision import autocast_context, resolve_precision
 from alsel_py.tokenizer import Tokenizer, Vocabulary
 from alsel_py.training import learning_rate, make_optimizer
 
-STRATEGIES = ["random", "nlc", "trimmed", "mnlp", "entropy", "ltp", "ltp-unk", "ltp-per-char"]
+STRATEGIES = ["random", "nlc", "trimmed", "mnlp", "entropy", "ltp", "ltp-unk", "ltp-per-char", "ltp-entity-cap-2"]
 # A curve name -> alsel select's strategy and the extra flags it runs with (issue 19: LTP ranked
-# by informativeness per character, `--per-char`).
+# by informativeness per character, `--per-char`; issue 18: LTP with at most two sentences of a
+# batch owing their score to the same entity, `--max-per-entity 2`).
 SELECT_ARGUMENTS = {name: (name, []) for name in STRATEGIES}
 SELECT_ARGUMENTS["ltp-per-char"] = ("ltp", ["--per-char"])
+SELECT_ARGUMENTS["ltp-entity-cap-2"] = ("ltp", ["--max-per-entity", "2"])
+# The stopping rule's stop set (issue 18): a fixed random sample of the universe, the same for every
+# seed and strategy, scored by every round's model; `alsel agreement` gives Cohen's kappa between
+# consecutive models' labels on it. It is drawn from the universe (not set aside) so that the
+# selections of rounds that ran before it existed are unchanged; docs/experiments/msra-al says so.
+STOP_SET_SENTENCES = 2000
 FRACTIONS = [0.05, 0.10, 0.15, 0.20, 0.25, 0.30, 0.40, 0.50]
 # The cost columns (issue 19): characters and wordpieces of the labeled set, and the batch that
 # this round added (round 0: the random start; random at 100%: everything else).
 RESULT_FIELDS = ["strategy", "seed", "round", "labeled_fraction", "labeled_sentences", "f1",
                  "precision", "recall", "train_seconds", "select_seconds", "eval_seconds",
                  "labeled_chars", "labeled_pieces", "batch_sentences", "batch_chars", "batch_pieces",
-                 "train_steps"]
+                 "train_steps", "stop_kappa", "stop_entity_f1", "stop_f1_bound", "stop_mean_entropy"]
 
 # The reduced protocol: what fits in about three hours on two CPU cores (docs/experiments/msra-al).
 REDUCED = {
@@ -169,6 +176,14 @@ class Experiment:
         self.vocab = Vocabulary.from_file(vocab_path)
         self.tokenizer = Tokenizer(self.vocab, do_lower_case=True, fold_fullwidth=True)
         self.results_path = os.path.join(self.work, "results.csv")
+        n_stop = min(STOP_SET_SENTENCES, len(self.ids) // 4)
+        stop_ids = sorted(random.Random(self.protocol["subset_seed"] + 2).sample(self.ids, n_stop),
+                          key=self.position.__getitem__)
+        self.stop_set_path = os.path.join(self.work, "stop-set.jsonl")
+        if not os.path.exists(self.stop_set_path):
+            write_atomic(self.stop_set_path, "".join(
+                json.dumps({"id": i, "text": "".join(self.by_id[i][0])}, ensure_ascii=False) + "\n"
+                for i in stop_ids))
 
     def _check_protocol(self):
         path = os.path.join(self.work, "protocol.json")
@@ -299,6 +314,32 @@ class Experiment:
             raise SystemExit(f"{out}: expected {k} new distinct ids, got {len(selected)}")
         return selected
 
+    def stop_scores(self, round_dir: str) -> str:
+        """ROUND/stop-scores.jsonl: `alsel score` of the stop set with the round's model (made now if
+        the model is there and the file is not); "" when neither is there (a round finished before
+        the stop set existed, whose model is gone)."""
+        path = os.path.join(round_dir, "stop-scores.jsonl")
+        model = os.path.join(round_dir, "model.pt")
+        if not os.path.exists(path) and os.path.exists(model):
+            self.alsel("score", "-m", model, "-p", self.stop_set_path, "-o", path, "--no-manifest",
+                       "--progress", "none", "--threads", str(self.args.threads), "--device", self.args.alsel_device)
+        return path if os.path.exists(path) else ""
+
+    def agreement(self, before_dir: str, after_dir: str) -> Dict:
+        """Kappa and the rest of `alsel agreement --json` between two rounds' models on the stop set,
+        or {} when either round has no stop-set scores."""
+        before, after = self.stop_scores(before_dir), self.stop_scores(after_dir)
+        if not before or not after:
+            return {}
+        out = os.path.join(after_dir, "agreement.json")
+        self.alsel("agreement", before, after, "--json", "-o", out)
+        with open(out, encoding="utf-8") as f:
+            report = json.load(f)
+        bound = report["f1_bound"]
+        return {"stop_kappa": round(report["kappa"], 6), "stop_entity_f1": round(report["entities"]["f1"], 6),
+                "stop_f1_bound": round(bound, 6) if isinstance(bound, (int, float)) else "",
+                "stop_mean_entropy": round(report["mean_entropy"]["b"], 6)}
+
     # ---------------------------------------------------------------------------------------
 
     def target_sizes(self, strategy: str) -> List[int]:
@@ -351,7 +392,8 @@ class Experiment:
         batch_cost = self.cost(batch_ids)
         row.update(labeled_chars=labeled_cost["chars"], labeled_pieces=labeled_cost["pieces"],
                    batch_sentences=batch_cost["sentences"], batch_chars=batch_cost["chars"],
-                   batch_pieces=batch_cost["pieces"], train_steps=done.get("train_steps", ""))
+                   batch_pieces=batch_cost["pieces"], train_steps=done.get("train_steps", ""),
+                   **{k: done.get("agreement", {}).get(k, "") for k in RESULT_FIELDS if k.startswith("stop_")})
         rows.append({k: str(v) for k, v in row.items()})
         # Rows of an earlier version of this script lack the cost columns: left empty.
         text = ",".join(RESULT_FIELDS) + "\n" + "".join(",".join(r.get(k) or "" for k in RESULT_FIELDS) + "\n"
@@ -375,6 +417,7 @@ class Experiment:
         with open(os.path.join(seed_dir, "round-00.lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # --jobs: one worker trains the shared round 0
             done = self.run_round(os.path.join(seed_dir, "round-00"), labeled, seed)
+            self.stop_scores(os.path.join(seed_dir, "round-00"))
         self.record(strategy, seed, 0, done, 0.0, labeled)
         previous_dir = os.path.join(seed_dir, "round-00")
         chain = [previous_dir]  # the finished rounds this run's next model continues from
@@ -401,6 +444,10 @@ class Experiment:
                 select_seconds = time.time() - started
                 init_from = os.path.join(previous_dir, "model.pt") if warm and not full_point else ""
                 done = self.run_round(round_dir, labeled, seed, init_from, full_recipe=full_point)
+                if not full_point and "agreement" not in done:
+                    # Kappa between this round's model and the previous one's on the stop set.
+                    done["agreement"] = self.agreement(previous_dir, round_dir)
+                    write_atomic(done_path, json.dumps(done))
                 # Only the last model of a run is needed to resume it (round 0's serves every strategy).
                 old_model = os.path.join(previous_dir, "model.pt")
                 if round_index > 1 and os.path.exists(old_model):

@@ -18,11 +18,17 @@ import os
 import statistics
 from typing import Dict, List, Optional, Tuple
 
-STRATEGY_ORDER = ["random", "nlc", "trimmed", "mnlp", "entropy", "ltp", "ltp-unk", "ltp-per-char"]
+STRATEGY_ORDER = ["random", "nlc", "trimmed", "mnlp", "entropy", "ltp", "ltp-unk", "ltp-per-char",
+                  "ltp-entity-cap-2"]
 TITLES = {"random": "random", "nlc": "1 NLC", "trimmed": "2 trim", "mnlp": "3 MNLP",
-          "entropy": "4 entropy", "ltp": "5 LTP", "ltp-unk": "6 LTP+unk", "ltp-per-char": "7 LTP/char"}
+          "entropy": "4 entropy", "ltp": "5 LTP", "ltp-unk": "6 LTP+unk", "ltp-per-char": "7 LTP/char",
+          "ltp-entity-cap-2": "8 LTP, 2/entity"}
 COLORS = {"random": "#7f7f7f", "nlc": "#1f77b4", "trimmed": "#17becf", "mnlp": "#2ca02c",
-          "entropy": "#bcbd22", "ltp": "#d62728", "ltp-unk": "#9467bd", "ltp-per-char": "#ff7f0e"}
+          "entropy": "#bcbd22", "ltp": "#d62728", "ltp-unk": "#9467bd", "ltp-per-char": "#ff7f0e",
+          "ltp-entity-cap-2": "#8c564b"}
+# The stabilizing-predictions rule (Bloodgood and Vijay-Shanker 2009; `alsel agreement`'s defaults).
+STOP_WINDOW = 3
+STOP_KAPPA = 0.99
 
 
 def read(path: str) -> List[Dict]:
@@ -134,7 +140,52 @@ def summarize(rows: List[Dict]) -> str:
             out.append(f"| {s} | {', '.join(reach)} | {', '.join(reach_random)} | {m:.2f} ± {sd:.2f} "
                        f"| {m30:.2f} ± {sd30:.2f} |")
     out.extend(cost_tables(rows, strategies, seeds, full))
+    out.extend(stopping_table(rows, strategies, seeds))
     return "\n".join(out) + "\n"
+
+
+def stop_point(kappas: List[Optional[float]], window: int = STOP_WINDOW,
+               threshold: float = STOP_KAPPA) -> Optional[int]:
+    """Index of the first comparison at which the mean of the last `window` kappas reaches the
+    threshold (every one of them measured), or None."""
+    for i in range(window - 1, len(kappas)):
+        last = kappas[i - window + 1:i + 1]
+        if all(k is not None for k in last) and sum(last) / window >= threshold:
+            return i
+    return None
+
+
+def stopping_table(rows: List[Dict], strategies: List[str], seeds: List[int]) -> List[str]:
+    """Issue 18: kappa between consecutive rounds' models on the stop set, and where the rule stops."""
+    with_kappa = [r for r in rows if r.get("stop_kappa") not in (None, "")]
+    if not with_kappa:
+        return []
+    out = ["", "### When the stopping rule would have stopped (issue 18)\n",
+           f"Cohen's kappa between the labels of consecutive rounds' models on the fixed stop set; the "
+           f"rule stops at the first round where the mean of the last {STOP_WINDOW} kappas is at least "
+           f"{STOP_KAPPA} (`alsel agreement`'s defaults). Final = the last evaluated round below 100%.\n",
+           "| strategy | seed | kappa by round (10% ...) | stops at | labeled then (sentences / chars) "
+           "| F1 then | final F1 | F1 given up |",
+           "|---|---|---|---|---|---|---|---|"]
+    for s in strategies:
+        for seed in seeds:
+            run = sorted((r for r in rows if r["strategy"] == s and r["seed"] == seed and r["round"] > 0
+                          and r["labeled_fraction"] < 1.0), key=lambda r: r["round"])
+            if not run or all(r.get("stop_kappa") in (None, "") for r in run):
+                continue
+            kappas = [float(r["stop_kappa"]) if r.get("stop_kappa") not in (None, "") else None for r in run]
+            shown = ", ".join("-" if k is None else f"{k:.4f}" for k in kappas)
+            final = run[-1]
+            at = stop_point(kappas)
+            if at is None:
+                out.append(f"| {s} | {seed} | {shown} | not by {final['labeled_fraction']:.0%} | | | "
+                           f"{final['f1']:.2f} | |")
+                continue
+            r = run[at]
+            chars = f" / {int(r['labeled_chars']):,}" if r.get("labeled_chars") else ""
+            out.append(f"| {s} | {seed} | {shown} | {r['labeled_fraction']:.0%} | {r['labeled_sentences']:,}{chars} "
+                       f"| {r['f1']:.2f} | {final['f1']:.2f} | {final['f1'] - r['f1']:.2f} |")
+    return out
 
 
 def interpolate(points: List[Tuple[float, float]], x: float) -> Optional[float]:

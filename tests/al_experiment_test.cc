@@ -52,6 +52,42 @@ std::map<std::pair<std::string, int>, Row> read_results(const std::string& text)
   return rows;
 }
 
+// One CSV line's cells, empty ones (trailing included) kept.
+std::vector<std::string> split_csv(const std::string& line) {
+  std::vector<std::string> cells(1);
+  for (const char c : line) {
+    if (c == ',') {
+      cells.emplace_back();
+    } else {
+      cells.back() += c;
+    }
+  }
+  return cells;
+}
+
+// Cohen's kappa of the words' tags in two `alsel score` files of the same stop set, computed here,
+// independently of alsel's agreement code.
+double kappa_of_score_files(const std::string& a_text, const std::string& b_text) {
+  std::istringstream a_in(a_text), b_in(b_text);
+  std::map<std::string, double> rows, columns;
+  double total = 0, same = 0;
+  std::string a_line, b_line;
+  while (std::getline(a_in, a_line) && std::getline(b_in, b_line)) {
+    const json a = json::parse(a_line), b = json::parse(b_line);
+    EXPECT_EQ(a["id"], b["id"]);
+    for (size_t w = 0; w < a["tags"].size(); ++w) {
+      const std::string x = a["tags"][w], y = b["tags"][w];
+      rows[x] += 1;
+      columns[y] += 1;
+      total += 1;
+      same += x == y;
+    }
+  }
+  double chance = 0;
+  for (const auto& [label, count] : rows) chance += count / total * (columns[label] / total);
+  return chance >= 1 ? 1.0 : (same / total - chance) / (1 - chance);
+}
+
 std::vector<std::string> labeled_ids(const fs::path& done) {
   return json::parse(read_file(done))["labeled_ids"].get<std::vector<std::string>>();
 }
@@ -161,7 +197,7 @@ TEST_F(AlExperimentTest, ScaleProtocolWarmStartsAndRecordsCost) {
       "/usr/bin/python3 " + shell_quote(source + "/scripts/al_experiment.py") + " --protocol smoke-scale --work " +
           shell_quote(path("work")) + " --train " + shell_quote((shared_dir() / "data/msra/train.bio").string()) +
           " --test " + shell_quote((shared_dir() / "data/msra/test.bio").string()) + " --alsel " +
-          shell_quote(ALSEL_BINARY) + " --seeds 1 --strategies random ltp-per-char",
+          shell_quote(ALSEL_BINARY) + " --seeds 1 --strategies random ltp-per-char ltp-entity-cap-2",
       dir_);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const json protocol = json::parse(read_file(path("work/protocol.json")))["protocol"];
@@ -169,7 +205,7 @@ TEST_F(AlExperimentTest, ScaleProtocolWarmStartsAndRecordsCost) {
   EXPECT_EQ(protocol["arch"], "bilstm");
 
   // Warm starts: every round but the first and the 100% point continues the previous weights.
-  for (const std::string strategy : {"random", "ltp-per-char"}) {
+  for (const std::string strategy : {"random", "ltp-per-char", "ltp-entity-cap-2"}) {
     const int rounds = strategy == "random" ? 8 : 7;
     for (int round = 1; round <= rounds; ++round) {
       char name[32];
@@ -178,9 +214,27 @@ TEST_F(AlExperimentTest, ScaleProtocolWarmStartsAndRecordsCost) {
       const bool full_point = strategy == "random" && round == 8;
       EXPECT_EQ(done["warm_start"].get<bool>(), !full_point) << strategy << " " << name;
       EXPECT_GT(done["train_steps"].get<int>(), 0);
+      // The stopping rule's measurement (issue 18): kappa between this round's model and the
+      // previous one's on the fixed stop set, as recomputed here from the two rounds' score files.
+      if (full_point) {
+        EXPECT_FALSE(done.contains("agreement")) << name;
+        continue;
+      }
+      ASSERT_TRUE(done.contains("agreement")) << strategy << " " << name;
+      char before[32];
+      std::snprintf(before, sizeof before, "round-%02d", round - 1);
+      const std::string before_dir = round == 1 ? "work/seed-1/round-00" : "work/seed-1/" + strategy + "/" + before;
+      const double kappa = kappa_of_score_files(read_file(path(before_dir + "/stop-scores.jsonl")),
+                                                read_file(path("work/seed-1/" + strategy + "/" + name + "/stop-scores.jsonl")));
+      EXPECT_NEAR(done["agreement"]["stop_kappa"].get<double>(), kappa, 1e-5) << strategy << " " << name;
+      EXPECT_LE(done["agreement"]["stop_kappa"].get<double>(), 1.0);
     }
   }
   EXPECT_FALSE(json::parse(read_file(path("work/seed-1/round-00/done.json")))["warm_start"].get<bool>());
+  // The stop set: a quarter of the 120-sentence universe, ids from it, the same for every run.
+  const std::string stop_set = read_file(path("work/stop-set.jsonl"));
+  EXPECT_EQ(std::count(stop_set.begin(), stop_set.end(), '\n'), 30);
+  EXPECT_EQ(stop_set.rfind("{\"id\": \"train-", 0), 0u) << stop_set.substr(0, 80);
 
   // The cost columns add up: each round's labeled characters are the previous round's plus its
   // batch's, and the batch is the sentences the round added.
@@ -199,15 +253,17 @@ TEST_F(AlExperimentTest, ScaleProtocolWarmStartsAndRecordsCost) {
   };
   const size_t strategy_col = column("strategy"), labeled_col = column("labeled_sentences"),
                chars_col = column("labeled_chars"), pieces_col = column("labeled_pieces"),
-               batch_col = column("batch_sentences"), batch_chars_col = column("batch_chars");
+               batch_col = column("batch_sentences"), batch_chars_col = column("batch_chars"),
+               round_col = column("round"), kappa_col = column("stop_kappa");
   std::map<std::string, std::pair<long, long>> previous;  // strategy -> (sentences, chars)
   size_t rows = 0;
   while (std::getline(in, line)) {
-    std::vector<std::string> cells;
-    std::istringstream fields(line);
-    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
+    const std::vector<std::string> cells = split_csv(line);
     ASSERT_EQ(cells.size(), header.size()) << line;
     const std::string strategy = cells[strategy_col];
+    // Kappa for every round but the first (no previous model) and random's 100% point.
+    const bool has_kappa = cells[round_col] != "0" && !(strategy == "random" && cells[round_col] == "8");
+    EXPECT_EQ(cells[kappa_col].empty(), !has_kappa) << line;
     const long sentences = std::stol(cells[labeled_col]), chars = std::stol(cells[chars_col]);
     EXPECT_GE(std::stol(cells[pieces_col]), sentences) << line;
     EXPECT_GT(std::stol(cells[batch_chars_col]), 0) << line;
@@ -219,7 +275,18 @@ TEST_F(AlExperimentTest, ScaleProtocolWarmStartsAndRecordsCost) {
     previous[strategy] = {sentences, chars};
     ++rows;
   }
-  EXPECT_EQ(rows, 9u + 8u);  // random: rounds 0-8; ltp-per-char: rounds 0-7
+  EXPECT_EQ(rows, 9u + 8u + 8u);  // random: rounds 0-8; ltp-per-char and ltp-entity-cap-2: rounds 0-7
+
+  // The report's stopping-rule table lists every run with kappas.
+  const RunResult report = run_shell("/usr/bin/python3 " + shell_quote(source + "/scripts/al_report.py") +
+                                         " --results " + shell_quote(path("work/results.csv")) + " --out " +
+                                         shell_quote(path("report")),
+                                     dir_);
+  ASSERT_EQ(report.exit_code, 0) << report.out << report.err;
+  const std::string summary = read_file(path("report/summary.md"));
+  EXPECT_NE(summary.find("When the stopping rule would have stopped"), std::string::npos) << summary;
+  for (const std::string strategy : {"random", "ltp-per-char", "ltp-entity-cap-2"})
+    EXPECT_NE(summary.find("| " + strategy + " | 1 | "), std::string::npos) << strategy << "\n" << summary;
 }
 
 // A new machine keeps no run directory: --pack-state keeps what resuming needs (no models),

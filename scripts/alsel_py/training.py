@@ -109,6 +109,9 @@ def add_common_arguments(parser: argparse.ArgumentParser):
     parser.add_argument("--ffn", type=int, default=1024)
     parser.add_argument("--max-len", type=int, default=256)
     parser.add_argument("--rel-window", type=int, default=32)
+    parser.add_argument("--conv-kernel", type=int, default=0,
+                        help="bert: a depthwise convolution of this (odd) width in every layer before attention; "
+                             "0 = none")
     parser.add_argument("--bigram-buckets", type=int, default=16384)
     parser.add_argument("--bigram-dim", type=int, default=48)
     parser.add_argument("--dropout", type=float, default=0.1)

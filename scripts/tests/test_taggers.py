@@ -18,6 +18,8 @@ TAGGERS = {
                                   rel_window=4, bigram_buckets=31, bigram_dim=4),
     "bert-lexicon": lambda: BertCrfTagger(VOCAB, len(LABELS), hidden=16, layers=1, heads=2, ffn=32, max_len=32,
                                           rel_window=4, bigram_buckets=0, lexicon_buckets=16),
+    "bert-conv": lambda: BertCrfTagger(VOCAB, len(LABELS), hidden=16, layers=1, heads=2, ffn=32, max_len=32,
+                                       rel_window=4, bigram_buckets=31, bigram_dim=4, conv_kernel=3),
     "bilstm": lambda: BiLstmCrfTagger(VOCAB, len(LABELS), embedding_dim=8, lstm_hidden=6, bigram_buckets=31,
                                       bigram_dim=4),
     "conv": lambda: ConvCrfTagger(VOCAB, len(LABELS), hidden=16, bigram_buckets=31, bigram_dim=4),
@@ -66,3 +68,17 @@ def test_emissions_depend_on_the_input(tagger):
     other[0, 2] = 40
     with torch.no_grad():
         assert not torch.allclose(tagger(ids, attention)[0], tagger(other, attention)[0])
+
+
+def test_emissions_do_not_depend_on_padding(tagger):
+    """A sentence batched with a longer one (so padded) gets the emissions it gets alone."""
+    ids, attention = inputs()
+    with torch.no_grad():
+        batched = tagger(ids, attention)[1, :4]
+        alone = tagger(ids[1:, :4], attention[1:, :4])[0]
+    assert torch.allclose(batched, alone, atol=1e-5)
+
+
+def test_even_convolution_width_is_refused():
+    with pytest.raises(ValueError, match="odd"):
+        BertCrfTagger(VOCAB, len(LABELS), hidden=16, layers=1, heads=2, ffn=32, conv_kernel=4)

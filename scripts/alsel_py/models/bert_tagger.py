@@ -8,7 +8,11 @@ only (alsel_py/models/crf.py). docs/model-format.md is the contract.
 Architecture levers (all inside forward(), so the contract stays the same):
   * hashed character bigrams (left and right) added to the token embeddings;
   * clipped relative-position attention biases (direction- and distance-aware, as in TENER);
-  * pre-LayerNorm transformer layers, GELU, learned absolute positions.
+  * pre-LayerNorm transformer layers, GELU, learned absolute positions;
+  * optionally (conv_kernel > 0) a local convolution block in every layer, before attention: a
+    depthwise convolution over the sequence (padding masked to zero, so a sentence's emissions do
+    not depend on what it is batched with), GELU and a pointwise projection, residual. It gives the
+    layers the locality bias that recurrent and convolutional taggers have (models/README.md).
 """
 
 from __future__ import annotations
@@ -49,9 +53,32 @@ class RelativeSelfAttention(nn.Module):
         return self.out(context)
 
 
-class EncoderLayer(nn.Module):
-    def __init__(self, hidden: int, heads: int, ffn: int, rel_window: int, dropout: float):
+class LocalConvolution(nn.Module):
+    """Depthwise convolution over positions, GELU, pointwise projection: (B, T, H) -> (B, T, H).
+    Padded positions are zeroed first, so they read as the convolution's own zero padding."""
+
+    def __init__(self, hidden: int, kernel: int):
         super().__init__()
+        if kernel % 2 != 1:
+            raise ValueError(f"conv_kernel must be odd, got {kernel}")
+        self.depthwise = nn.Conv1d(hidden, hidden, kernel, padding=kernel // 2, groups=hidden)
+        self.pointwise = nn.Linear(hidden, hidden)
+
+    def forward(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        # keep (B, T, 1): 1 for real tokens, 0 for padding.
+        y = self.depthwise((x * keep).transpose(1, 2)).transpose(1, 2)
+        return self.pointwise(F.gelu(y))
+
+
+class EncoderLayer(nn.Module):
+    __constants__ = ["use_conv"]
+
+    def __init__(self, hidden: int, heads: int, ffn: int, rel_window: int, dropout: float, conv_kernel: int = 0):
+        super().__init__()
+        self.use_conv = conv_kernel > 0
+        if self.use_conv:
+            self.norm_conv = nn.LayerNorm(hidden)
+            self.conv = LocalConvolution(hidden, conv_kernel)
         self.norm1 = nn.LayerNorm(hidden)
         self.attention = RelativeSelfAttention(hidden, heads, rel_window, dropout)
         self.norm2 = nn.LayerNorm(hidden)
@@ -59,7 +86,9 @@ class EncoderLayer(nn.Module):
         self.ffn_out = nn.Linear(ffn, hidden)
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, x: torch.Tensor, mask_bias: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, mask_bias: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        if self.use_conv:
+            x = x + self.dropout(self.conv(self.norm_conv(x), keep))
         x = x + self.dropout(self.attention(self.norm1(x), mask_bias))
         return x + self.dropout(self.ffn_out(F.gelu(self.ffn_in(self.norm2(x)))))
 
@@ -72,7 +101,8 @@ class BertCrfTagger(nn.Module):
     def __init__(self, vocab_size: int, num_labels: int, hidden: int = 256, layers: int = 3,
                  heads: int = 4, ffn: int = 1024, max_len: int = 256, rel_window: int = 32,
                  bigram_buckets: int = 16384, bigram_dim: int = 48, dropout: float = 0.1,
-                 lexicon_buckets: int = 0, lexicon_max_word: int = 10, lexicon_probes: int = 8):
+                 lexicon_buckets: int = 0, lexicon_max_word: int = 10, lexicon_probes: int = 8,
+                 conv_kernel: int = 0):
         super().__init__()
         self.max_len = max_len
         # lexicon_buckets > 0: jieba dictionary features (alsel_py/lexicon.py), projected and added
@@ -91,7 +121,7 @@ class BertCrfTagger(nn.Module):
         self.embedding_norm = nn.LayerNorm(hidden)
         self.dropout = nn.Dropout(dropout)
         self.layers = nn.ModuleList(
-            [EncoderLayer(hidden, heads, ffn, rel_window, dropout) for _ in range(layers)])
+            [EncoderLayer(hidden, heads, ffn, rel_window, dropout, conv_kernel) for _ in range(layers)])
         self.final_norm = nn.LayerNorm(hidden)
         self.classifier = nn.Linear(hidden, num_labels)
         self.transitions, self.start_transitions, self.end_transitions = crf_parameters(num_labels)
@@ -107,6 +137,7 @@ class BertCrfTagger(nn.Module):
             x = x + self.lexicon_projection(self.lexicon(input_ids))
         x = self.dropout(self.embedding_norm(x))
         mask_bias = (1.0 - attention_mask.to(x.dtype)).view(b, 1, 1, t) * -10000.0
+        keep = attention_mask.to(x.dtype).unsqueeze(-1)
         for layer in self.layers:
-            x = layer(x, mask_bias)
+            x = layer(x, mask_bias, keep)
         return self.classifier(self.final_norm(x))

@@ -26,6 +26,8 @@ def model_config(args) -> Dict:
         config = dict(hidden=args.hidden, layers=args.layers, heads=args.heads, ffn=args.ffn,
                       max_len=args.max_len, rel_window=args.rel_window,
                       bigram_buckets=args.bigram_buckets, bigram_dim=args.bigram_dim, dropout=args.dropout)
+        if getattr(args, "conv_kernel", 0) > 0:  # absent from older checkpoints' configs
+            config.update(conv_kernel=args.conv_kernel)
     if getattr(args, "lexicon_buckets", 0) > 0:
         config.update(lexicon_buckets=args.lexicon_buckets, lexicon_max_word=args.lexicon_max_word,
                       lexicon_probes=8)
@@ -48,4 +50,6 @@ def architecture_name(config: Dict) -> str:
         features.append("relative position bias")
     if config["bigram_buckets"] > 0:
         features.append("hashed bigrams")
+    if config.get("conv_kernel", 0) > 0:
+        features.append(f"local convolution {config['conv_kernel']}")
     return "bert-crf (" + ", ".join(features) + ")"
