@@ -87,7 +87,7 @@ class CommandsInProcessTest : public ::testing::Test {
 
 TEST_F(CommandsInProcessTest, SelectRanksAsScoreMeasuresAndRejectsWhatItCannotRead) {
   SelectConfig select = select_config("batch.jsonl");
-  select.dedupe.mode = "none";
+  select.dedupe.mode = DedupeMode::kNone;
   const RunSummary summary = run_select(select, fake_.factory());
   EXPECT_EQ(fake_.loads, 1);
   EXPECT_EQ(summary.counts.scored, 30u);
@@ -144,7 +144,7 @@ TEST_F(CommandsInProcessTest, StrictModeStopsAtTheFirstBadLineAndWritesNothing) 
 TEST_F(CommandsInProcessTest, ExclusionsNeverReachTheBatch) {
   SelectConfig all = select_config("all.jsonl");
   all.k = 30;
-  all.dedupe.mode = "none";
+  all.dedupe.mode = DedupeMode::kNone;
   run_select(all, fake_.factory());
   const std::vector<json> everything = read_jsonl(all.out);
   ASSERT_EQ(everything.size(), 30u);
@@ -153,7 +153,7 @@ TEST_F(CommandsInProcessTest, ExclusionsNeverReachTheBatch) {
                                                       everything[1]["id"].get<std::string>() + "\n" +
                                                       everything[2]["id"].get<std::string>() + "\n");
   SelectConfig select = select_config("excluded.jsonl");
-  select.dedupe.mode = "none";
+  select.dedupe.mode = DedupeMode::kNone;
   select.exclusion.exclude = {sent};
   const RunSummary summary = run_select(select, fake_.factory());
   EXPECT_EQ(summary.excluded_sent, 3u);

@@ -251,7 +251,7 @@ TEST(LabeledDataTest, DoccanoOffsetSplittingASurrogatePairNamesTheUnit) {
   EXPECT_EQ(message.rfind(path + ":1: ", 0), 0u) << message;
   EXPECT_NE(message.find("surrogate pair"), std::string::npos) << message;
   EXPECT_NE(message.find("utf16"), std::string::npos) << message;
-  EXPECT_NE(message.find("--offset-unit codepoint"), std::string::npos) << message;
+  EXPECT_NE(message.find("offset-unit codepoint"), std::string::npos) << message;
 }
 
 TEST(LabeledDataTest, ProdigyTasksAreReadInCodePointsAndOnlyAcceptedOnesAreGold) {

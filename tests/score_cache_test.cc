@@ -508,11 +508,11 @@ TEST(ScoreCacheTest, KeyOfARunFollowsProbabilitiesAndOverlap) {
   EXPECT_EQ(marginal.window_overlap, (12 - 2) / 4) << "the resolved overlap, never 0";
   EXPECT_EQ(marginal.labels, model.metadata().labels);
   EXPECT_EQ(marginal.vocabulary_sha256.size(), 64u);
-  config.probabilities = "softmax";
+  config.probabilities = ProbabilityMode::kSoftmax;
   const CacheKey softmax =
       make_cache_key(model, std::string(64, 'a'), Annotator(model, config, nullptr).config());
   EXPECT_NE(softmax.digest(), marginal.digest());
-  config.probabilities = "marginal";
+  config.probabilities = ProbabilityMode::kMarginal;
   config.window_overlap = 3;
   const CacheKey overlap =
       make_cache_key(model, std::string(64, 'a'), Annotator(model, config, nullptr).config());

@@ -244,7 +244,7 @@ TEST(ShardMergeTest, EqualsTheGreedyPassOverTheWholeRankingOrRefuses) {
     } catch (const InputError& error) {
       EXPECT_EQ(dedupe, "near") << "none never runs out with k candidates per shard: "
                                 << error.what();
-      EXPECT_NE(std::string(error.what()).find("--candidate-factor"), std::string::npos);
+      EXPECT_NE(std::string(error.what()).find("candidate-factor"), std::string::npos);
       ++refused;
     }
   }
@@ -309,7 +309,7 @@ TEST(ShardMergeTest, BudgetMergeEqualsTheSingleRunOrRefuses) {
       if (!ids.empty()) ++nonempty;
     } catch (const InputError& error) {
       EXPECT_EQ(dedupe, "near") << "without rules the prefix and its stopper always suffice: " << error.what();
-      EXPECT_NE(std::string(error.what()).find("--candidate-factor"), std::string::npos) << error.what();
+      EXPECT_NE(std::string(error.what()).find("candidate-factor"), std::string::npos) << error.what();
       ++refused;
     }
   }

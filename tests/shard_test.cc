@@ -127,7 +127,7 @@ TEST(ShardTest, ExplainsWhatIsMissingOrWrong) {
     EXPECT_NE(message.find(part), std::string::npos) << message;
   };
   expect_message(usage_error("auto", 0, {}), "neither JOB_COMPLETION_INDEX");
-  expect_message(usage_error("auto", 0, {{"JOB_COMPLETION_INDEX", "1"}}), "--shard-count");
+  expect_message(usage_error("auto", 0, {{"JOB_COMPLETION_INDEX", "1"}}), "shard-count");
   expect_message(usage_error("auto", 3, {{"JOB_COMPLETION_INDEX", "3"}}), "not below");
   expect_message(usage_error("auto", 3, {{"JOB_COMPLETION_INDEX", "x1"}}),
                  "JOB_COMPLETION_INDEX='x1'");
@@ -151,8 +151,8 @@ TEST(ShardTest, ExplainsWhatIsMissingOrWrong) {
                               {"SLURM_ARRAY_TASK_MIN", "1"},
                               {"SLURM_ARRAY_TASK_COUNT", "3"}}),
                  "below SLURM_ARRAY_TASK_MIN");
-  expect_message(usage_error("1/3", 4, {}), "contradicts --shard-count 4");
-  expect_message(usage_error("", 3, {}), "--shard-count needs --shard auto");
+  expect_message(usage_error("1/3", 4, {}), "contradicts shard-count 4");
+  expect_message(usage_error("", 3, {}), "shard-count needs shard auto");
 }
 
 TEST(ShardTest, PoolPositionsFollowItemsToTheirScores) {

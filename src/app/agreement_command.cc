@@ -14,12 +14,13 @@
 #include "alsel/util/manifest.h"
 #include "alsel/output/run_files.h"
 #include "alsel/util/utf8.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
 void AgreementConfig::validate() const {
   if (before.empty() || after.empty()) throw UsageError("agreement needs two score files");
-  if (out.empty()) throw UsageError("--out is empty");
+  if (out.empty()) throw UsageError(show_setting("out") + " is empty");
   rule.validate();
 }
 
@@ -60,8 +61,8 @@ std::pair<Agreement, StopDecision> run_agreement(const AgreementConfig& config) 
   RunFiles files;
   files.input("before", config.before);
   files.input("after", config.after);
-  files.output("--out", config.out);
-  files.output("--history", config.history);  // read, then rewritten with this comparison
+  files.output(show_setting("out"), config.out);
+  files.output(show_setting("history"), config.history);  // read, then rewritten with this comparison
   files.check();
   const Agreement agreement =
       compare_stop_set_predictions(read_stop_set_scores(config.before), read_stop_set_scores(config.after));

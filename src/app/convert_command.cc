@@ -25,21 +25,14 @@
 #include "alsel/text/unicode.h"
 #include "alsel/util/utf8.h"
 #include "run_support.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
 void ConvertConfig::validate() const {
-  if (inputs.empty()) throw UsageError("--input needs at least one file");
-  parse_labeled_format(from);  // throws UsageError naming the valid formats
-  if (to != "doccano" && to != "bio")
-    throw UsageError("--to must be doccano or bio, got '" + to + "'");
-  if (bio_tokens != "auto" && bio_tokens != "char" && bio_tokens != "whitespace") {
-    throw UsageError("--bio-tokens must be auto, char or whitespace, got '" + bio_tokens + "'");
-  }
-  if (out.empty()) throw UsageError("--out is empty");
-  if (!outputs.write_manifest && !outputs.manifest.empty()) {
-    throw UsageError("--manifest and --no-manifest contradict each other");
-  }
+  if (inputs.empty()) throw UsageError(show_setting("input") + " needs at least one file");
+  if (out.empty()) throw UsageError(show_setting("out") + " is empty");
+  outputs.validate();
 }
 
 namespace {
@@ -66,12 +59,11 @@ void write_doccano(std::ostream& out, const LabeledSentence& sentence, OffsetUni
 
 // Writes one BIO sentence; returns the number of entities written (spans covering no token, i.e.
 // only whitespace, are dropped with a warning).
-size_t write_bio(std::ostream& out, const LabeledSentence& sentence,
-                 const std::string& token_mode) {
+size_t write_bio(std::ostream& out, const LabeledSentence& sentence, BioTokens token_mode) {
   const std::u32string text = decode_utf8(sentence.text);
   bool has_space = false;
   for (char32_t c : text) has_space |= separates_tokens(c);
-  const bool per_character = token_mode == "char" || (token_mode == "auto" && !has_space);
+  const bool per_character = token_mode == BioTokens::kChar || (token_mode == BioTokens::kAuto && !has_space);
   // Token boundaries: whitespace separates tokens; entity edges always cut; in char mode every
   // code point is its own token.
   std::vector<bool> cut(text.size() + 1, false);
@@ -134,9 +126,9 @@ ConvertSummary run_convert(const ConvertConfig& config) {
   const auto started = std::chrono::system_clock::now();
   const std::string manifest_target = manifest_path(config.outputs, config.out);
   RunFiles files;
-  files.inputs("--input", config.inputs);
-  files.output("--out", config.out);
-  files.output("--manifest", manifest_target);
+  files.inputs(show_setting("input"), config.inputs);
+  files.output(show_setting("out"), config.out);
+  files.output(show_setting("manifest"), manifest_target);
   files.check();
   const std::vector<FileFingerprint> input_files = fingerprint_files(config.inputs);
   ConvertSummary summary;
@@ -145,7 +137,7 @@ ConvertSummary run_convert(const ConvertConfig& config) {
   if (!manifest_target.empty()) manifest_file.emplace(manifest_target);
   const auto emit = [&](const LabeledSentence& sentence, OffsetUnit out_unit) {
     ++summary.sentences;
-    if (config.to == "doccano") {
+    if (config.to == ConvertTarget::kDoccano) {
       write_doccano(out.stream(), sentence, out_unit);
       summary.entities += sentence.spans.size();
     } else {
@@ -155,7 +147,7 @@ ConvertSummary run_convert(const ConvertConfig& config) {
   const OffsetUnit out_unit = config.out_offset_unit.value_or(tool_offset_unit("doccano"));
   nlohmann::ordered_json input_units = nlohmann::ordered_json::array();
   for (const std::string& path : config.inputs) {
-    LabeledReader reader(path, parse_labeled_format(config.from), config.offset_unit);
+    LabeledReader reader(path, config.from, config.offset_unit);
     LabeledSentence sentence;
     while (reader.next(sentence)) emit(sentence, out_unit);
     summary.skipped += reader.skipped();
@@ -170,14 +162,15 @@ ConvertSummary run_convert(const ConvertConfig& config) {
   if (manifest_file) {
     nlohmann::ordered_json manifest = manifest_start("convert", config.arguments, config.config_file, started);
     manifest["inputs"] = fingerprints_json(input_files);
-    manifest["settings"] = {{"from", config.from},
-                            {"to", config.to},
+    const std::string to = SettingsRegistry::enum_name(config.to, convert_target_names());
+    manifest["settings"] = {{"from", labeled_format_name(config.from)},
+                            {"to", to},
                             {"offset_unit", config.offset_unit ? nlohmann::ordered_json(offset_unit_name(*config.offset_unit))
                                                                : nlohmann::ordered_json("tool")},
                             {"inputs", input_units},
-                            {"out_offset_unit", config.to == "doccano" ? nlohmann::ordered_json(offset_unit_name(out_unit))
+                            {"out_offset_unit", config.to == ConvertTarget::kDoccano ? nlohmann::ordered_json(offset_unit_name(out_unit))
                                                                        : nlohmann::ordered_json(nullptr)},
-                            {"bio_tokens", config.bio_tokens}};
+                            {"bio_tokens", SettingsRegistry::enum_name(config.bio_tokens, bio_tokens_names())}};
     manifest["counts"] = {{"sentences", summary.sentences},
                           {"entities", summary.entities},
                           {"skipped", summary.skipped}};
@@ -188,7 +181,7 @@ ConvertSummary run_convert(const ConvertConfig& config) {
   spdlog::info(
       "convert: {} sentences, {} entities{} -> {} ({})", summary.sentences, summary.entities,
       summary.skipped ? ", " + std::to_string(summary.skipped) + " tasks skipped" : std::string(),
-      config.out, config.to);
+      config.out, SettingsRegistry::enum_name(config.to, convert_target_names()));
   return summary;
 }
 

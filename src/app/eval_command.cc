@@ -10,23 +10,24 @@
 #include "alsel/output/run_files.h"
 #include "alsel/util/json_output.h"
 #include "run_support.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
 void EvalConfig::validate() const {
   model.validate();
   inference.validate();
-  if (data.empty()) throw UsageError("--data needs at least one BIO/CoNLL or doccano JSONL file");
-  if (out.empty()) throw UsageError("--out is empty");
+  if (data.empty()) throw UsageError(show_setting("data") + " needs at least one BIO/CoNLL or doccano JSONL file");
+  if (out.empty()) throw UsageError(show_setting("out") + " is empty");
 }
 
 double run_eval(const EvalConfig& config, const ModelFactory& load_model) {
   config.validate();
   const auto started = std::chrono::steady_clock::now();
   RunFiles files;
-  files.inputs("--data", config.data);
+  files.inputs(show_setting("data"), config.data);
   add_model_files(files, config.model);
-  files.output("--out", config.out);
+  files.output(show_setting("out"), config.out);
   files.check();
   AtomicOutputFile out(config.out);  // before the model: a bad --out fails now, not after the data
   std::unique_ptr<NerModel> model = load_model_logged(load_model, config.model);

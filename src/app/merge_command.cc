@@ -17,19 +17,18 @@
 #include "alsel/distributed/shard_candidates.h"
 #include "alsel/distributed/shard_merge.h"
 #include "run_support.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
 void MergeConfig::validate() const {
   if (inputs.empty()) throw UsageError("alsel merge needs the candidates file of every shard");
-  if (k < -1) throw UsageError("-k must be >= 0, got " + std::to_string(k));
-  if (out.empty()) throw UsageError("--out is empty");
+  if (k < -1) throw UsageError(show_setting("k") + " must be >= 0, got " + std::to_string(k));
+  if (out.empty()) throw UsageError(show_setting("out") + " is empty");
   check_selection_format(format);
   writer.validate();
-  if (!outputs.write_manifest && !outputs.manifest.empty()) {
-    throw UsageError("--manifest and --no-manifest contradict each other");
-  }
-  if (!outputs.report.empty()) throw UsageError("alsel merge writes no --report");
+  outputs.validate();
+  if (!outputs.report.empty()) throw UsageError("alsel merge writes no " + show_setting("report"));
 }
 
 namespace {
@@ -100,9 +99,9 @@ RunSummary run_merge(const MergeConfig& config) {
   const std::string manifest_target = manifest_path(config.outputs, config.out);
   RunFiles files;
   files.inputs("shards", config.inputs);
-  files.output("--out", config.out);
-  files.output("--dropped", config.outputs.dropped);
-  files.output("--manifest", manifest_target);
+  files.output(show_setting("out"), config.out);
+  files.output(show_setting("dropped"), config.outputs.dropped);
+  files.output(show_setting("manifest"), manifest_target);
   files.check();
   AtomicOutputFile out(config.out);
   std::optional<AtomicOutputFile> dropped;
@@ -128,12 +127,12 @@ RunSummary run_merge(const MergeConfig& config) {
     for (const ShardCandidates& shard : shards) {
       if (shard.header.k != first.k || shard.header.budget_chars != first.budget_chars) {
         const auto size = [](const ShardCandidatesHeader& h) {
-          return h.budget_chars > 0 ? "--budget-chars " + std::to_string(h.budget_chars)
-                                    : "-k " + std::to_string(h.k);
+          return h.budget_chars > 0 ? show_setting("budget-chars") + " " + std::to_string(h.budget_chars)
+                                    : show_setting("k") + " " + std::to_string(h.k);
         };
         throw UsageError("the shards were run with different batch sizes (" + size(first) + " in " +
                          shards.front().path + ", " + size(shard.header) + " in " + shard.path +
-                         "): give alsel merge -k or --budget-chars");
+                         "): give alsel merge -k or " + show_setting("budget-chars"));
       }
     }
     limit = first.budget_chars > 0 ? BatchLimit::chars(first.budget_chars)
@@ -247,11 +246,12 @@ RunSummary run_merge(const MergeConfig& config) {
   fields["seconds"] = summary.seconds;
   log_message(LogLevel::kInfo,
               fmt::format("merge: {} shards, scored {}, rejected {}, excluded {}, duplicates {} (exact {}, near {}), "
-                          "{} over --max-per-entity, selected {} in {:.1f}s",
+                          "{} over {}, selected {} in {:.1f}s",
                           shards.size(), summary.counts.scored, summary.counts.rejected,
                           summary.excluded_labeled + summary.excluded_sent,
                           summary.exact_duplicates + summary.near_duplicates, summary.exact_duplicates,
-                          summary.near_duplicates, summary.entity_capped, summary.selected, summary.seconds),
+                          summary.near_duplicates, summary.entity_capped, show_setting("max-per-entity"), summary.selected,
+                          summary.seconds),
               fields);
   return summary;
 }

@@ -12,6 +12,7 @@
 #include "alsel/util/errors.h"
 #include "alsel/util/logging.h"
 #include "alsel/output/selection_writer.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
@@ -22,28 +23,28 @@ std::unique_ptr<NerModel> load_model_logged(const ModelFactory& load_model, cons
   spdlog::info("model {} ({}): {} labels, max_len {}, {}, {} parameters, device {}, precision {}{}", meta.name,
                options.path, meta.labels.size(), meta.max_len, meta.has_crf ? "CRF" : "no CRF",
                model->parameter_count(), model->device(), model->precision(),
-               options.precision == model->precision() ? "" : " (--precision " + options.precision + ")");
+               options.precision == model->precision() ? "" : " (" + show_setting("precision") + " " + options.precision + ")");
   if (!meta.warning.empty()) spdlog::warn("model {}: {}", meta.name, meta.warning);
   const unsigned cores = std::thread::hardware_concurrency();
   if (cores > 0 && options.threads > static_cast<int>(cores)) {
-    spdlog::warn("--threads {} is more than the {} cores of this machine: the threads of a forward "
+    spdlog::warn("{} {} is more than the {} cores of this machine: the threads of a forward "
                  "pass then wait for each other (measured up to 80x slower); use at most {}",
-                 options.threads, cores, cores);
+                 show_setting("threads"), options.threads, cores, cores);
   }
   return model;
 }
 
 void add_model_files(RunFiles& files, const ModelOptions& options) {
-  files.input("--model", options.path);
-  files.input("--vocab", options.vocab_path);
-  files.input("--labels", options.labels_path);
+  files.input(show_setting("model"), options.path);
+  files.input(show_setting("vocab"), options.vocab_path);
+  files.input(show_setting("labels"), options.labels_path);
 }
 
 std::unordered_set<std::string> load_known_entities(const std::vector<std::string>& labeled,
                                                     std::optional<OffsetUnit> unit, bool needed) {
   std::unordered_set<std::string> known;
   if (labeled.empty()) {
-    if (needed) spdlog::info("no --labeled files: every predicted entity counts as unknown");
+    if (needed) spdlog::info("no {} files: every predicted entity counts as unknown", show_setting("labeled"));
     return known;
   }
   known = known_entity_texts(labeled, LabeledFormat::kAuto, unit);
@@ -57,7 +58,7 @@ RejectHandler::RejectHandler(const PoolOptions& options) : strict_(options.stric
 
 void RejectHandler::operator()(const PoolItem& item) {
   const std::string warning = format_reject_warning(item);
-  if (strict_) throw InputError(warning + " (--strict)");
+  if (strict_) throw InputError(warning + " (" + show_setting("strict") + ")");
   nlohmann::ordered_json fields;
   fields["file"] = item.file;
   fields["line"] = item.line;
@@ -252,7 +253,7 @@ nlohmann::ordered_json selection_json(const std::vector<Selected>& selected) {
 void check_budget_fits(const std::vector<Selected>& selected, size_t candidates, BatchLimit limit) {
   if (!limit.by_chars()) return;
   if (selected.empty() && candidates > 0) {
-    throw InputError("--budget-chars " + std::to_string(limit.budget_chars) +
+    throw InputError(show_setting("budget-chars") + " " + std::to_string(limit.budget_chars) +
                      ": the best-ranked sentence is longer than the budget, so nothing fits (the "
                      "batch stops at the first sentence that would overflow it); raise the budget");
   }

@@ -63,6 +63,7 @@ nlohmann::ordered_json score_line(const ScoredSentence& sentence, const std::vec
 
 RunSummary run_score(const ScoreConfig& config, const ModelFactory& load_model) {
   config.validate();
+  spdlog::debug("score settings: {}", config.to_string());
   ScoringRun run("score", config);
   run.open({});
   run.load_model(load_model, /*known_entities=*/true);

@@ -4,6 +4,7 @@
 
 #include "alsel/util/errors.h"
 #include "alsel/util/json_output.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
@@ -11,11 +12,9 @@ void ScoringConfig::validate() const {
   model.validate();
   inference.validate();
   pool.validate();
-  if (out.empty()) throw UsageError("--out is empty");
+  if (out.empty()) throw UsageError(show_setting("out") + " is empty");
   progress.validate();
-  if (!outputs.write_manifest && !outputs.manifest.empty()) {
-    throw UsageError("--manifest and --no-manifest contradict each other");
-  }
+  outputs.validate();
   shard.validate();
 }
 
@@ -25,17 +24,17 @@ ScoringRun::ScoringRun(std::string command, const ScoringConfig& config)
 void ScoringRun::open(const OwnFiles& own) {
   manifest_path_ = alsel::manifest_path(config_.outputs, config_.out);
   RunFiles files;
-  files.inputs("--pool", config_.pool.paths);
-  files.inputs("--labeled", config_.labeled);
+  files.inputs(show_setting("pool"), config_.pool.paths);
+  files.inputs(show_setting("labeled"), config_.labeled);
   for (const auto& [setting, paths] : own.inputs) files.inputs(setting, paths);
   add_model_files(files, config_.model);
-  files.input("--cache", config_.cache);
-  files.output("--out", config_.out);
-  files.output("--rejects", config_.pool.rejects_path);
+  files.input(show_setting("cache"), config_.cache);
+  files.output(show_setting("out"), config_.out);
+  files.output(show_setting("rejects"), config_.pool.rejects_path);
   for (const auto& [setting, paths] : own.outputs) {
     for (const std::string& path : paths) files.output(setting, path);
   }
-  files.output("--manifest", manifest_path_);
+  files.output(show_setting("manifest"), manifest_path_);
   files.check();
   reader_.emplace(config_.pool.paths, config_.pool.reader);  // checks the pool files first
   out_.emplace(config_.out);

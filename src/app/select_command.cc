@@ -23,28 +23,24 @@
 #include "run_support.h"
 #include "scoring_run.h"
 #include "shard_output.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
 void PoolOptions::validate() const {
-  if (paths.empty()) throw UsageError("--pool needs at least one file (or - for stdin)");
+  if (paths.empty()) throw UsageError(show_setting("pool") + " needs at least one file (or - for stdin)");
   reader.validate();
 }
 
-void ExclusionOptions::validate() const {
-  if (match != "auto") parse_exclusion_match(match);
-}
+void ExclusionOptions::validate() const {}
 
 void DedupeOptions::validate() const {
-  if (mode != "none" && mode != "exact" && mode != "near") {
-    throw UsageError("--dedupe must be none, exact or near, got '" + mode + "'");
-  }
   near.validate();
   if (candidate_factor < 1) {
-    throw UsageError("--candidate-factor must be >= 1, got " + std::to_string(candidate_factor));
+    throw UsageError(show_setting("candidate-factor") + " must be >= 1, got " + std::to_string(candidate_factor));
   }
   if (max_per_entity < 0) {
-    throw UsageError("--max-per-entity must be >= 0 (0 = no cap), got " + std::to_string(max_per_entity));
+    throw UsageError(show_setting("max-per-entity") + " must be >= 0 (0 = no cap), got " + std::to_string(max_per_entity));
   }
 }
 
@@ -54,14 +50,14 @@ void SelectConfig::validate() const {
   exclusion.validate();
   dedupe.validate();
   writer.validate();
-  if (k < 0) throw UsageError("-k must be >= 0, got " + std::to_string(k));
+  if (k < 0) throw UsageError(show_setting("k") + " must be >= 0, got " + std::to_string(k));
   check_selection_format(format);
   if (shard.enabled() && format != "jsonl") {
-    throw UsageError("--format " + format + " with --shard: a shard writes its candidates file; "
-                     "give --format to alsel merge");
+    throw UsageError(show_setting("format") + " " + format + " with " + show_setting("shard") +
+                     ": a shard writes its candidates file; give " + show_setting("format") + " to alsel merge");
   }
   if (shard.enabled() && !outputs.report.empty()) {
-    throw UsageError("--report is not available with --shard (a shard sees part of the pool)");
+    throw UsageError(show_setting("report") + " is not available with " + show_setting("shard") + " (a shard sees part of the pool)");
   }
 }
 
@@ -108,7 +104,7 @@ class DroppedLog {
 // The JSON report of `alsel agreement --json` (kappa, bound, the rule's decision), for the manifest.
 nlohmann::ordered_json read_agreement_report(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("cannot open --agreement file '" + path + "'");
+  if (!in) throw InputError("cannot open " + show_setting("agreement") + " file '" + path + "'");
   std::ostringstream content;
   content << in.rdbuf();
   try {
@@ -142,7 +138,7 @@ struct Exclusions {
 
 Exclusions load_exclusions(const SelectConfig& config) {
   const ExclusionMatch match =
-      config.exclusion.match != "auto" ? parse_exclusion_match(config.exclusion.match)
+      config.exclusion.match ? *config.exclusion.match
       : config.pool.reader.format == InputFormat::kText ? ExclusionMatch::kText
                                                         : ExclusionMatch::kIdOrText;
   Exclusions exclusions{match, ExclusionSet(match), ExclusionSet(match),
@@ -262,7 +258,7 @@ std::string render_report(ScoringRun& run, const SelectConfig& config, const Str
                      ", rejected " + std::to_string(summary.counts.rejected) + ", excluded " +
                      std::to_string(summary.excluded_labeled + summary.excluded_sent) + ", duplicates " +
                      std::to_string(summary.exact_duplicates) + " exact + " + std::to_string(summary.near_duplicates) +
-                     " near, " + std::to_string(summary.entity_capped) + " over --max-per-entity, selected " +
+                     " near, " + std::to_string(summary.entity_capped) + " over " + show_setting("max-per-entity") + ", selected " +
                      std::to_string(selected.size())},
       {"pool scores", "min " + format_fixed(scores.min(), 4) + ", mean " + format_fixed(scores.mean(), 4) +
                           ", median " + format_fixed(scores.quantile(0.5), 4) + ", p90 " +
@@ -290,7 +286,7 @@ nlohmann::ordered_json select_manifest(ScoringRun& run, const SelectConfig& conf
   // A character budget replaces k.
   settings["k"] = limit.by_chars() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(config.k);
   if (limit.by_chars()) settings["budget_chars"] = limit.budget_chars;
-  settings["dedupe"] = config.dedupe.mode;
+  settings["dedupe"] = dedupe_mode_name(config.dedupe.mode);
   if (rules.near) {
     settings["near_threshold"] = config.dedupe.near.threshold;
     settings["ngram"] = config.dedupe.near.ngram;
@@ -339,15 +335,16 @@ nlohmann::ordered_json select_manifest(ScoringRun& run, const SelectConfig& conf
 
 RunSummary run_select(const SelectConfig& config, const ModelFactory& load_model) {
   config.validate();
+  spdlog::debug("select settings: {}", config.to_string());
   const std::unique_ptr<Strategy> strategy = make_strategy(config.strategy, config.strategy_options);
   const BatchLimit limit = config.budget_chars > 0 ? BatchLimit::chars(config.budget_chars)
                                                    : BatchLimit(static_cast<size_t>(config.k));
-  const BatchRules rules{config.dedupe.mode == "near", config.dedupe.near, config.dedupe.max_per_entity};
+  const BatchRules rules{config.dedupe.mode == DedupeMode::kNear, config.dedupe.near, config.dedupe.max_per_entity};
   spdlog::info("strategy {} ({}), {}, dedupe {}", strategy->name(), config.strategy_options.to_string(),
-               limit.to_string(), rules.near ? "near (" + config.dedupe.near.to_string() + ")" : config.dedupe.mode);
+               limit.to_string(), rules.near ? "near (" + config.dedupe.near.to_string() + ")" : std::string(dedupe_mode_name(config.dedupe.mode)));
   ScoringRun run("select", config);
-  run.open({{{"--agreement", {config.agreement}}, {"--exclude", config.exclusion.exclude}},
-            {{"--dropped", {config.outputs.dropped}}, {"--report", {config.outputs.report}}}});
+  run.open({{{(show_setting("agreement")), {config.agreement}}, {(show_setting("exclude")), config.exclusion.exclude}},
+            {{(show_setting("dropped")), {config.outputs.dropped}}, {(show_setting("report")), {config.outputs.report}}}});
   DroppedLog dropped(config.outputs.dropped);
   std::optional<AtomicOutputFile> report;
   if (!config.outputs.report.empty()) report.emplace(config.outputs.report);
@@ -356,7 +353,7 @@ RunSummary run_select(const SelectConfig& config, const ModelFactory& load_model
   run.load_model(load_model, strategy->needs_known_entities());
 
   RunSummary summary;
-  PoolFilter filter(&exclusions.labeled, &exclusions.sent, config.dedupe.mode != "none");
+  PoolFilter filter(&exclusions.labeled, &exclusions.sent, config.dedupe.mode != DedupeMode::kNone);
   FirstPass pass = score_candidates(run, config, *strategy, limit, rules, filter, dropped, summary);
   const std::vector<Selected> selected = choose_batch(run, config, pass, limit, rules, dropped, summary);
   summary.selected = selected.size();

@@ -26,8 +26,8 @@ nlohmann::ordered_json shard_settings_json(const SelectConfig& config, const Sha
   settings["strategy"] = facts.strategy;
   settings["strategy_options"] = config.strategy_options.to_string();
   nlohmann::ordered_json dedupe;
-  dedupe["mode"] = config.dedupe.mode;
-  if (config.dedupe.mode == "near") {
+  dedupe["mode"] = dedupe_mode_name(config.dedupe.mode);
+  if (config.dedupe.mode == DedupeMode::kNear) {
     dedupe["near_threshold"] = config.dedupe.near.threshold;
     dedupe["ngram"] = config.dedupe.near.ngram;
     dedupe["minhash_hashes"] = config.dedupe.near.num_hashes;
@@ -51,7 +51,7 @@ nlohmann::ordered_json shard_settings_json(const SelectConfig& config, const Sha
   settings["exclude"] = contents_json(facts.exclude);
   settings["exclude_labeled"] = config.exclusion.exclude_labeled;
   settings["exclusion_match"] = facts.exclusion_match;
-  settings["probabilities"] = config.inference.probabilities;
+  settings["probabilities"] = probability_mode_name(config.inference.probabilities);
   settings["window_overlap"] = config.inference.window_overlap;
   return settings;
 }
@@ -66,7 +66,7 @@ void write_shard_candidates(std::ostream& out, const SelectConfig& config,
   header.budget_chars = config.budget_chars;
   header.strategy = facts.strategy;
   header.model_version = facts.model_version;
-  header.dedupe = config.dedupe.mode;
+  header.dedupe = dedupe_mode_name(config.dedupe.mode);
   header.near = config.dedupe.near;
   header.max_per_entity = config.dedupe.max_per_entity;
   header.settings = shard_settings_json(config, facts);

@@ -10,7 +10,9 @@
 #include "alsel/output/atomic_file.h"
 #include "alsel/util/errors.h"
 #include "alsel/util/logging.h"
+#include "alsel/util/settings.h"
 #include "cli_config.h"
+#include "cli_settings.h"
 #include "subcommands.h"
 
 namespace {
@@ -70,6 +72,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   alsel::cli::CliConfig config_file(app);
+  // Library messages and help name settings as flags (settings.h).
+  alsel::set_setting_display(alsel::cli::flag_of_setting);
 
   using namespace alsel::cli;
   const std::vector<Subcommand> subcommands = {

@@ -68,6 +68,15 @@ LabeledFormat parse_labeled_format(std::string_view name) {
                    "' (valid: auto, bio, doccano, prodigy, label-studio)");
 }
 
+const EnumNames<LabeledFormat>& labeled_format_names() {
+  static const EnumNames<LabeledFormat> names = {{LabeledFormat::kAuto, "auto"},
+                                                 {LabeledFormat::kBio, "bio"},
+                                                 {LabeledFormat::kDoccano, "doccano"},
+                                                 {LabeledFormat::kProdigy, "prodigy"},
+                                                 {LabeledFormat::kLabelStudio, "label-studio"}};
+  return names;
+}
+
 const char* labeled_format_name(LabeledFormat format) {
   switch (format) {
     case LabeledFormat::kBio:

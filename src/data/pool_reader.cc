@@ -108,6 +108,18 @@ std::string PoolReaderConfig::to_string() const {
   return "format=jsonl id_field=" + id_field + " text_field=" + text_field;
 }
 
+void PoolReaderConfig::register_settings(SettingsRegistry& settings) {
+  settings.add_choice(Setting("input-format", "jsonl or text (one sentence per line, id = line number)"), format,
+                      input_format_names());
+  settings.add(Setting("id-field", "JSONL key of the id"), id_field);
+  settings.add(Setting("text-field", "JSONL key of the text"), text_field);
+}
+
+const EnumNames<InputFormat>& input_format_names() {
+  static const EnumNames<InputFormat> names = {{InputFormat::kJsonl, "jsonl"}, {InputFormat::kText, "text"}};
+  return names;
+}
+
 PoolReader::PoolReader(std::vector<std::string> paths, PoolReaderConfig config)
     : paths_(std::move(paths)), config_(std::move(config)) {
   config_.validate();

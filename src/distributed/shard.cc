@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "alsel/util/errors.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
@@ -37,11 +38,11 @@ bool ShardSpec::owns_reject(const PoolItem& item) const {
 
 void ShardSpec::validate() const {
   if (count > kMaxShards) {
-    throw UsageError("--shard: at most " + std::to_string(kMaxShards) + " shards, got " +
+    throw UsageError(show_setting("shard") + ": at most " + std::to_string(kMaxShards) + " shards, got " +
                      std::to_string(count));
   }
   if (enabled() && index >= count) {
-    throw UsageError("--shard: index " + std::to_string(index) + " is not below the count " +
+    throw UsageError(show_setting("shard") + ": index " + std::to_string(index) + " is not below the count " +
                      std::to_string(count) + " (shards are numbered 0 to N-1)");
   }
 }
@@ -63,7 +64,7 @@ bool parse_decimal(const std::string& text, uint64_t& value) {
   return true;
 }
 
-uint64_t env_number(const EnvironmentLookup& environment, const char* name, const char* context) {
+uint64_t env_number(const EnvironmentLookup& environment, const char* name, const std::string& context) {
   const char* value = environment(name);
   uint64_t number = 0;
   if (value == nullptr) throw UsageError(std::string(context) + ": " + name + " is not set");
@@ -81,20 +82,20 @@ ShardSpec parse_shard(const std::string& text) {
   uint64_t index = 0, count = 0;
   if (slash == std::string::npos || !parse_decimal(text.substr(0, slash), index) ||
       !parse_decimal(text.substr(slash + 1), count)) {
-    throw UsageError("--shard must be I/N (e.g. 0/4) or auto, got '" + text + "'");
+    throw UsageError(show_setting("shard") + " must be I/N (e.g. 0/4) or auto, got '" + text + "'");
   }
-  if (count == 0) throw UsageError("--shard " + text + ": the shard count must be >= 1");
+  if (count == 0) throw UsageError(show_setting("shard") + " " + text + ": the shard count must be >= 1");
   if (count > kMaxShards) {
-    throw UsageError("--shard " + text + ": at most " + std::to_string(kMaxShards) + " shards");
+    throw UsageError(show_setting("shard") + " " + text + ": at most " + std::to_string(kMaxShards) + " shards");
   }
   if (index >= count) {
-    throw UsageError("--shard " + text + ": the index must be below the count (shards are " +
+    throw UsageError(show_setting("shard") + " " + text + ": the index must be below the count (shards are " +
                      "numbered 0 to " + std::to_string(count - 1) + ")");
   }
   ShardSpec spec;
   spec.index = static_cast<uint32_t>(index);
   spec.count = static_cast<uint32_t>(count);
-  spec.source = "--shard";
+  spec.source = show_setting("shard");
   return spec;
 }
 
@@ -105,16 +106,16 @@ EnvironmentLookup process_environment() {
 ShardSpec resolve_shard(const std::string& spec, int64_t count_flag,
                         const EnvironmentLookup& environment) {
   if (count_flag < 0) {
-    throw UsageError("--shard-count must be >= 1, got " + std::to_string(count_flag));
+    throw UsageError(show_setting("shard-count") + " must be >= 1, got " + std::to_string(count_flag));
   }
   if (spec.empty()) {
-    if (count_flag > 0) throw UsageError("--shard-count needs --shard auto");
+    if (count_flag > 0) throw UsageError(show_setting("shard-count") + " needs " + show_setting("shard") + " auto");
     return {};
   }
   if (spec != "auto") {
     ShardSpec parsed = parse_shard(spec);
     if (count_flag > 0 && static_cast<uint64_t>(count_flag) != parsed.count) {
-      throw UsageError("--shard " + spec + " contradicts --shard-count " +
+      throw UsageError(show_setting("shard") + " " + spec + " contradicts " + show_setting("shard-count") + " " +
                        std::to_string(count_flag));
     }
     return parsed;
@@ -122,17 +123,17 @@ ShardSpec resolve_shard(const std::string& spec, int64_t count_flag,
   ShardSpec resolved;
   uint64_t index = 0, count = 0;
   if (environment("JOB_COMPLETION_INDEX") != nullptr) {
-    const char* context = "--shard auto (Kubernetes Indexed Job)";
+    const std::string context = show_setting("shard") + " auto (Kubernetes Indexed Job)";
     index = env_number(environment, "JOB_COMPLETION_INDEX", context);
     if (count_flag == 0) {
       throw UsageError(std::string(context) +
-                       ": JOB_COMPLETION_INDEX is set but the shard count is not: pass "
-                       "--shard-count N (the Job's spec.completions)");
+                       ": JOB_COMPLETION_INDEX is set but the shard count is not: pass " +
+                       show_setting("shard-count") + " N (the Job's spec.completions)");
     }
     count = static_cast<uint64_t>(count_flag);
     resolved.source = "kubernetes";
   } else if (environment("SLURM_ARRAY_TASK_ID") != nullptr) {
-    const char* context = "--shard auto (Slurm job array)";
+    const std::string context = show_setting("shard") + " auto (Slurm job array)";
     const uint64_t id = env_number(environment, "SLURM_ARRAY_TASK_ID", context);
     const uint64_t min = environment("SLURM_ARRAY_TASK_MIN") != nullptr
                              ? env_number(environment, "SLURM_ARRAY_TASK_MIN", context)
@@ -153,7 +154,7 @@ ShardSpec resolve_shard(const std::string& spec, int64_t count_flag,
     } else {
       if (environment("SLURM_ARRAY_TASK_COUNT") == nullptr) {
         throw UsageError(std::string(context) +
-                         ": SLURM_ARRAY_TASK_COUNT is not set: pass --shard-count N");
+                         ": SLURM_ARRAY_TASK_COUNT is not set: pass " + show_setting("shard-count") + " N");
       }
       count = env_number(environment, "SLURM_ARRAY_TASK_COUNT", context);
       if (environment("SLURM_ARRAY_TASK_MAX") != nullptr) {
@@ -168,15 +169,15 @@ ShardSpec resolve_shard(const std::string& spec, int64_t count_flag,
     resolved.source = "slurm";
   } else {
     throw UsageError(
-        "--shard auto: neither JOB_COMPLETION_INDEX (Kubernetes Indexed Job) nor "
-        "SLURM_ARRAY_TASK_ID (Slurm job array) is set; pass --shard I/N");
+        show_setting("shard") + " auto: neither JOB_COMPLETION_INDEX (Kubernetes Indexed Job) nor "
+        "SLURM_ARRAY_TASK_ID (Slurm job array) is set; pass " + show_setting("shard") + " I/N");
   }
   if (count == 0 || count > kMaxShards) {
-    throw UsageError("--shard auto: the shard count must be in 1.." + std::to_string(kMaxShards) +
+    throw UsageError(show_setting("shard") + " auto: the shard count must be in 1.." + std::to_string(kMaxShards) +
                      ", got " + std::to_string(count));
   }
   if (index >= count) {
-    throw UsageError("--shard auto (" + resolved.source + "): index " + std::to_string(index) +
+    throw UsageError(show_setting("shard") + " auto (" + resolved.source + "): index " + std::to_string(index) +
                      " is not below the shard count " + std::to_string(count));
   }
   resolved.index = static_cast<uint32_t>(index);
@@ -192,6 +193,30 @@ uint64_t PoolPositions::take(const std::string& id) {
   const uint64_t position = found->second;
   in_flight_.erase(found);
   return position;
+}
+
+void ShardRequest::register_settings(SettingsRegistry& settings) {
+  settings.add_parsed(Setting("shard",
+                              "I/N: only shard I of N (stable hash of the id; docs/distributed.md), or auto: "
+                              "from a Kubernetes Indexed Job (JOB_COMPLETION_INDEX + " + show_setting("shard-count") +
+                                  ") or a Slurm array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT)")
+                          .without_default(),
+                      spec, [this](const std::string& text) {
+                        spec = text;
+                        given = true;
+                      });
+  settings.add(Setting("shard-count", show_setting("shard") +
+                                          " auto: the number of shards (required on Kubernetes: the Job's completions)")
+                   .without_default(),
+               count);
+}
+
+ShardSpec ShardRequest::resolve(const EnvironmentLookup& environment) const {
+  if (given && spec.empty()) {
+    throw UsageError(show_setting("shard") + " is empty: give I/N (e.g. 0/4) or auto, or leave " +
+                     show_setting("shard") + " out");
+  }
+  return resolve_shard(spec, count, environment);
 }
 
 }  // namespace alsel

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "alsel/util/errors.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
@@ -26,7 +27,7 @@ bool entry_before(const Entry& a, const Entry& b) {
   std::string message = "cannot merge exactly: " + std::to_string(accepted) + " sentences accepted (" +
                         limit.to_string() + ")";
   if (suppressed > 0 || dedupe == "near") {
-    message += " after " + std::to_string(suppressed) + " suppressions (near duplicates, --max-per-entity)";
+    message += " after " + std::to_string(suppressed) + " suppressions (near duplicates, " + show_setting("max-per-entity") + ")";
   }
   message +=
       " when the candidates of shard " + header.shard.to_string() + " (" + shard.path + ": " +
@@ -34,8 +35,8 @@ bool entry_before(const Entry& a, const Entry& b) {
       " scored) ran out, and its unlisted sentences could change the batch; rerun that "
       "shard (or all) with a larger " +
       (dedupe == "near" || header.max_per_entity > 0
-           ? "--candidate-factor (now " + std::to_string(header.candidate_factor) + ")"
-       : header.budget_chars > 0 ? "--budget-chars (now " + std::to_string(header.budget_chars) + ")"
+           ? show_setting("candidate-factor") + " (now " + std::to_string(header.candidate_factor) + ")"
+       : header.budget_chars > 0 ? show_setting("budget-chars") + " (now " + std::to_string(header.budget_chars) + ")"
                                  : "-k (now " + std::to_string(header.k) + ")");
   throw InputError(message);
 }

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "alsel/util/errors.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
@@ -35,10 +36,10 @@ PrecisionChoice resolve_precision(const std::string& requested, bool cuda, const
                                   bool onednn) {
   const std::vector<std::string> names = precision_names();
   if (std::find(names.begin(), names.end(), requested) == names.end()) {
-    throw UsageError("--precision must be auto, fp32, bf16 or fp16, got '" + requested + "'");
+    throw UsageError(show_setting("precision") + " must be auto, fp32, bf16 or fp16, got '" + requested + "'");
   }
   if (requested == "fp16" && !cuda) {
-    throw UsageError("--precision fp16 needs --device cuda (CPUs compute bf16 or fp32; use bf16 or auto)");
+    throw UsageError(show_setting("precision") + " fp16 needs " + show_setting("device") + " cuda (CPUs compute bf16 or fp32; use bf16 or auto)");
   }
   const std::string flag = native_bf16_flag(flags);
   if (requested == "auto") {
@@ -49,8 +50,8 @@ PrecisionChoice resolve_precision(const std::string& requested, bool cuda, const
   }
   PrecisionChoice choice{requested, "asked", ""};
   if (requested == "bf16" && !cuda && flag.empty()) {
-    choice.warning = "--precision bf16 on a CPU without avx512_bf16 or amx_bf16: bfloat16 is emulated "
-                     "and slower than fp32";
+    choice.warning = show_setting("precision") +
+                     " bf16 on a CPU without avx512_bf16 or amx_bf16: bfloat16 is emulated and slower than fp32";
   }
   return choice;
 }

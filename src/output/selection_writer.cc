@@ -7,6 +7,7 @@
 #include "alsel/util/errors.h"
 #include "alsel/text/tool_offsets.h"
 #include "writers/writer_factories.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
@@ -31,8 +32,8 @@ const std::map<std::string, WriterFactory>& registry() {
 }  // namespace
 
 void WriterOptions::validate() const {
-  if (from_name.empty()) throw UsageError("--ls-from-name is empty");
-  if (to_name.empty()) throw UsageError("--ls-to-name is empty");
+  if (from_name.empty()) throw UsageError(show_setting("ls-from-name") + " is empty");
+  if (to_name.empty()) throw UsageError(show_setting("ls-to-name") + " is empty");
 }
 
 std::unique_ptr<SelectionWriter> make_selection_writer(const std::string& format,
@@ -90,6 +91,21 @@ void add_measures_to_json(const Measures& measures, nlohmann::ordered_json& out)
 
 void check_stream(const std::ostream& out, const char* format) {
   if (!out) throw OutputError(std::string("writing the ") + format + " output failed");
+}
+
+void register_writer_settings(SettingsRegistry& settings, std::string& format, WriterOptions& writer,
+                              const std::string& model_version_default) {
+  std::string names;
+  for (const std::string& name : selection_format_names()) names += (names.empty() ? "" : ", ") + name;
+  settings.add(Setting("format", "output format: " + names).with_choices(selection_format_names()), format);
+  register_offset_unit_setting(settings, "offset-unit", writer.offset_unit, "unit of the entity offsets");
+  settings.add(Setting("ls-from-name", "label-studio: name of the <Labels> control of the labeling config"),
+               writer.from_name);
+  settings.add(Setting("ls-to-name", "label-studio: name of the <Text> object the labels apply to"), writer.to_name);
+  settings.add(Setting("model-version",
+                       "label-studio: predictions' model_version (default: " + model_version_default + ")")
+                   .without_default(),
+               writer.model_version);
 }
 
 }  // namespace alsel

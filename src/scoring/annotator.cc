@@ -15,6 +15,7 @@
 #include "alsel/util/id_set.h"
 #include "alsel/scoring/score_cache.h"
 #include "alsel/util/utf8.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 namespace {
@@ -32,7 +33,7 @@ void check_cached_row(const PoolItem& item, const ScoredSentence& stored) {
     check_entity_spans(item.text, stored.analysis.entities);
   } catch (const std::invalid_argument& error) {
     throw InputError(item.file + ":" + std::to_string(item.line) + ": id " + item.id +
-                     ": the --cache row of this text does not fit it (" + error.what() +
+                     ": the " + show_setting("cache") + " row of this text does not fit it (" + error.what() +
                      "): the cache is corrupt; delete it and the next run scores every sentence again");
   }
 }
@@ -44,23 +45,39 @@ constexpr int kMaxAutoStreams = 8;
 }  // namespace
 
 void InferenceConfig::validate() const {
-  if (batch_tokens < 1) throw UsageError("--batch-tokens must be >= 1, got " + std::to_string(batch_tokens));
+  if (batch_tokens < 1) throw UsageError(show_setting("batch-tokens") + " must be >= 1, got " + std::to_string(batch_tokens));
   if (chunk_sentences < 1) {
     throw UsageError("chunk size must be >= 1 sentence, got " + std::to_string(chunk_sentences));
   }
-  if (probabilities != "marginal" && probabilities != "softmax") {
-    throw UsageError("--probs must be marginal or softmax, got '" + probabilities + "'");
-  }
-  if (window_overlap < 0) throw UsageError("--window-overlap must be >= 0, got " + std::to_string(window_overlap));
-  if (streams < 0) throw UsageError("--streams must be >= 0, got " + std::to_string(streams));
+  if (window_overlap < 0) throw UsageError(show_setting("window-overlap") + " must be >= 0, got " + std::to_string(window_overlap));
+  if (streams < 0) throw UsageError(show_setting("streams") + " must be >= 0, got " + std::to_string(streams));
 }
 
 std::string InferenceConfig::to_string() const {
   std::ostringstream out;
   out << "batch_tokens=" << batch_tokens << " chunk_sentences=" << chunk_sentences
-      << " probabilities=" << probabilities << " window_overlap=" << window_overlap
+      << " probabilities=" << probability_mode_name(probabilities) << " window_overlap=" << window_overlap
       << " streams=" << streams << " overlap=" << (overlap ? "true" : "false");
   return out.str();
+}
+
+void InferenceConfig::register_settings(SettingsRegistry& settings) {
+  settings.add(Setting("batch-tokens", "padded wordpieces per forward batch"), batch_tokens);
+  settings.add_choice(Setting("probs", "marginal (CRF forward-backward) or softmax"), probabilities,
+                      probability_mode_names());
+  settings.add(Setting("window-overlap", "wordpieces shared by windows of long sentences (0 = max_len/4)")
+                   .without_default(),
+               window_overlap);
+}
+
+const EnumNames<ProbabilityMode>& probability_mode_names() {
+  static const EnumNames<ProbabilityMode> names = {{ProbabilityMode::kMarginal, "marginal"},
+                                                   {ProbabilityMode::kSoftmax, "softmax"}};
+  return names;
+}
+
+const char* probability_mode_name(ProbabilityMode mode) {
+  return mode == ProbabilityMode::kMarginal ? "marginal" : "softmax";
 }
 
 PipelineCounts& PipelineCounts::operator+=(const PipelineCounts& other) {
@@ -93,12 +110,12 @@ Annotator::Annotator(NerModel& model, InferenceConfig config,
       config_(std::move(config)),
       known_entities_(known_entities),
       tokenizer_(model.vocabulary(), model.metadata().tokenizer),
-      use_marginals_(model.crf() != nullptr && config_.probabilities == "marginal") {
+      use_marginals_(model.crf() != nullptr && config_.probabilities == ProbabilityMode::kMarginal) {
   config_.validate();
   const int max_pieces = model_.metadata().max_len - 2;
   if (config_.window_overlap == 0) config_.window_overlap = max_pieces / 4;
   if (config_.window_overlap >= max_pieces) {
-    throw UsageError("--window-overlap " + std::to_string(config_.window_overlap) +
+    throw UsageError(show_setting("window-overlap") + " " + std::to_string(config_.window_overlap) +
                      " must be below max_len - 2 = " + std::to_string(max_pieces));
   }
   if (config_.streams == 0) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 #include <stdexcept>
 #include <string>
 
@@ -44,26 +45,33 @@ void check_shapes(const SentenceAnalysis& analysis) {
   }
 }
 
+// The trimmed measure from the words' top probabilities, in word order: the mean of those below
+// the threshold; all words dropped: nlc, the mean of all (see the contract in measures.h).
+double trimmed_from_tops(const std::vector<double>& tops, double trim_threshold) {
+  double sum_max = 0.0;
+  double sum_kept_max = 0.0;
+  int kept_words = 0;
+  for (const double top : tops) {
+    sum_max += top;
+    if (top < trim_threshold) {
+      sum_kept_max += top;
+      ++kept_words;
+    }
+  }
+  return kept_words > 0 ? sum_kept_max / kept_words : sum_max / static_cast<double>(tops.size());
+}
+
 }  // namespace
 
 double trimmed_measure(const SentenceAnalysis& analysis, double trim_threshold) {
   check_shapes(analysis);
-  const int W = analysis.num_words;
   const int L = analysis.num_labels;
-  double sum_max = 0.0;
-  double sum_kept_max = 0.0;
-  int kept_words = 0;
-  for (int w = 0; w < W; ++w) {
-    const double* row = &analysis.probabilities[static_cast<size_t>(w) * L];
-    const double max_probability = *std::max_element(row, row + L);
-    sum_max += max_probability;
-    if (max_probability < trim_threshold) {
-      sum_kept_max += max_probability;
-      ++kept_words;
-    }
+  std::vector<double> tops(static_cast<size_t>(analysis.num_words));
+  for (size_t w = 0; w < tops.size(); ++w) {
+    const double* row = &analysis.probabilities[w * L];
+    tops[w] = *std::max_element(row, row + L);
   }
-  // All words dropped: fall back to nlc (see the contract in measures.h).
-  return kept_words > 0 ? sum_kept_max / kept_words : sum_max / W;
+  return trimmed_from_tops(tops, trim_threshold);
 }
 
 Measures compute_measures(const SentenceAnalysis& analysis, double trim_threshold) {
@@ -75,9 +83,12 @@ Measures compute_measures(const SentenceAnalysis& analysis, double trim_threshol
   double sum_log_max = 0.0;
   double sum_entropy = 0.0;
   double lowest_path_probability = std::numeric_limits<double>::infinity();
+  std::vector<double> tops;  // each word's top probability, for the trimmed measure
+  tops.reserve(static_cast<size_t>(W));
   for (int w = 0; w < W; ++w) {
     const double* row = &analysis.probabilities[static_cast<size_t>(w) * L];
     const double max_probability = *std::max_element(row, row + L);
+    tops.push_back(max_probability);
     sum_max += max_probability;
     sum_log_max += std::log(std::max(max_probability, kMinimumProbability));
     double word_entropy = 0.0;
@@ -90,7 +101,7 @@ Measures compute_measures(const SentenceAnalysis& analysis, double trim_threshol
 
   Measures measures;
   measures.nlc = sum_max / W;
-  measures.trimmed = trimmed_measure(analysis, trim_threshold);
+  measures.trimmed = trimmed_from_tops(tops, trim_threshold);
   measures.mnlp = sum_log_max / W;
   measures.entropy = sum_entropy / W;
   measures.ltp = lowest_path_probability;

@@ -156,20 +156,50 @@ void store_scored(ScoreCache* cache, const PreparedChunk& chunk, const std::vect
   cache->store(rows);
 }
 
+// The pool a chunk at a time, prepared for the model: read (rejects reported), cache lookups,
+// tokenized (untokenizable sentences rejected), numbered in pool order. One per reading thread.
+class ChunkReader {
+ public:
+  ChunkReader(const ItemSource& source, const RejectSink& reject, const Annotator& annotator, ScoreCache* cache,
+              PipelineCounts& counts)
+      : source_(source),
+        reject_(reject),
+        annotator_(annotator),
+        lookup_(cache),
+        counts_(counts),
+        chunk_size_(static_cast<size_t>(annotator.config().chunk_sentences)) {}
+
+  // The next chunk that holds an accepted sentence; false once the pool is exhausted.
+  bool next(PreparedChunk& chunk) {
+    while (more_) {
+      std::vector<PoolItem> items;
+      more_ = read_chunk(source_, reject_, chunk_size_, items, counts_);
+      if (items.empty()) continue;
+      chunk = lookup_.prepare(annotator_, std::move(items), next_order_, counts_);
+      reject_untokenized(chunk, reject_, counts_);
+      next_order_ += chunk.scorable();
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  const ItemSource& source_;
+  const RejectSink& reject_;
+  const Annotator& annotator_;
+  CacheLookup lookup_;
+  PipelineCounts& counts_;
+  const size_t chunk_size_;
+  uint64_t next_order_ = 0;
+  bool more_ = true;
+};
+
 PipelineCounts run_in_turn(const ItemSource& source, Annotator& annotator, double trim_threshold,
                            const ScoredSink& on_scored, const RejectSink& on_rejected, ScoreCache* cache) {
-  CacheLookup lookup(cache);
   PipelineCounts counts;
-  const size_t chunk_size = static_cast<size_t>(annotator.config().chunk_sentences);
-  uint64_t next_order = 0;
-  bool more = true;
-  while (more) {
-    std::vector<PoolItem> items;
-    more = read_chunk(source, on_rejected, chunk_size, items, counts);
-    if (items.empty()) continue;
-    PreparedChunk chunk = lookup.prepare(annotator, std::move(items), next_order, counts);
-    reject_untokenized(chunk, on_rejected, counts);
-    next_order += chunk.scorable();
+  ChunkReader reader(source, on_rejected, annotator, cache, counts);
+  PreparedChunk chunk;
+  while (reader.next(chunk)) {
     annotator.infer(chunk, counts);
     std::vector<ScoredSentence> results = annotator.score(chunk, trim_threshold);
     store_scored(cache, chunk, results);
@@ -312,7 +342,6 @@ class ModelStage {
 
 PipelineCounts run_overlapped(const ItemSource& source, Annotator& annotator, double trim_threshold,
                               const ScoredSink& on_scored, const RejectSink& on_rejected, ScoreCache* cache) {
-  const size_t chunk_size = static_cast<size_t>(annotator.config().chunk_sentences);
   const size_t streams = static_cast<size_t>(annotator.config().streams);
   // One chunk waits at each hand-over; with the one being read, those in the forward pass and
   // the one being scored, at most 3 + ModelStage::kChunksInForward chunks are alive at a time.
@@ -347,16 +376,9 @@ PipelineCounts run_overlapped(const ItemSource& source, Annotator& annotator, do
         std::lock_guard<std::mutex> lock(callback_mutex);
         on_rejected(item);
       };
-      CacheLookup lookup(cache);  // the reader's connection: this thread only
-      uint64_t next_order = 0;
-      bool more = true;
-      while (more) {
-        std::vector<PoolItem> items;
-        more = read_chunk(next, reject, chunk_size, items, reader_counts);
-        if (items.empty()) continue;
-        PreparedChunk chunk = lookup.prepare(annotator, std::move(items), next_order, reader_counts);
-        reject_untokenized(chunk, reject, reader_counts);
-        next_order += chunk.scorable();
+      ChunkReader reader(next, reject, annotator, cache, reader_counts);  // the cache connection: this thread only
+      PreparedChunk chunk;
+      while (reader.next(chunk)) {
         if (!prepared.push(std::move(chunk))) return;  // cancelled
       }
       prepared.close();

@@ -15,6 +15,7 @@
 #include "alsel/util/id_set.h"
 #include "alsel/util/manifest.h"
 #include "alsel/util/sha256.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 namespace {
@@ -271,7 +272,7 @@ CacheKey make_cache_key(const NerModel& model, const std::string& model_sha256,
   key.tokenizer = meta.tokenizer;
   key.max_len = meta.max_len;
   key.crf = model.crf() != nullptr;
-  key.probabilities = key.crf && resolved.probabilities == "marginal" ? "marginal" : "softmax";
+  key.probabilities = key.crf && resolved.probabilities == ProbabilityMode::kMarginal ? "marginal" : "softmax";
   key.window_overlap = resolved.window_overlap;
   key.alsel_version = ALSEL_VERSION;
   key.entity_constraint = kEntityConstraintVersion;
@@ -285,7 +286,7 @@ struct ScoreCache::Connection {
   Connection(const std::string& path, int busy_timeout_ms, bool create)
       : path_(path), busy_timeout_ms_(busy_timeout_ms) {
     if (sqlite3_threadsafe() == 0) {
-      throw InternalError("the SQLite library was built without thread support; --cache needs it");
+      throw InternalError("the SQLite library was built without thread support; " + show_setting("cache") + " needs it");
     }
     sqlite3* raw = nullptr;
     const int flags =
@@ -336,7 +337,7 @@ struct ScoreCache::Connection {
                          "; rerun when the other run has finished");
       case SQLITE_NOTADB:
         throw InputError(file + " is not an SQLite database" + sqlite +
-                         ": pass a new --cache path, or delete the file");
+                         ": pass a new " + show_setting("cache") + " path, or delete the file");
       case SQLITE_CORRUPT:
         throw InputError(file + " is corrupt (found while " + what + ")" + sqlite +
                          ": delete it; the next run scores every sentence again and refills it");
@@ -381,7 +382,7 @@ ScoreCache::ScoreCache(std::string path, const CacheKey& key, ScoreCacheOptions 
       num_labels_(static_cast<int>(key.labels.size())),
       options_(options) {
   if (path_.empty() || path_ == "-")
-    throw UsageError("--cache needs a file path, got '" + path_ + "'");
+    throw UsageError(show_setting("cache") + " needs a file path, got '" + path_ + "'");
   writer_ = std::make_unique<Connection>(path_, options_.busy_timeout_ms, true);
   Connection& writer = *writer_;
 
@@ -429,7 +430,7 @@ ScoreCache::ScoreCache(std::string path, const CacheKey& key, ScoreCacheOptions 
         throw InputError("cache '" + path_ +
                          "' is an SQLite database but not an alsel score cache "
                          "(application_id " +
-                         std::to_string(application_id) + "): pass a new --cache path");
+                         std::to_string(application_id) + "): pass a new " + show_setting("cache") + " path");
       }
       StatementHandle version =
           writer.prepare("SELECT value FROM alsel_cache WHERE name = 'schema_version'",
@@ -443,7 +444,7 @@ ScoreCache::ScoreCache(std::string path, const CacheKey& key, ScoreCacheOptions 
       if (schema_version != std::to_string(kSchemaVersion)) {
         throw InputError("cache '" + path_ + "' has schema version " + schema_version +
                          ", this alsel reads version " + std::to_string(kSchemaVersion) +
-                         " (a newer alsel wrote it?): use that alsel, or pass a new --cache path");
+                         " (a newer alsel wrote it?): use that alsel, or pass a new " + show_setting("cache") + " path");
       }
     }
 

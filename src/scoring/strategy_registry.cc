@@ -6,6 +6,7 @@
 
 #include "alsel/util/errors.h"
 #include "alsel/scoring/strategy.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
@@ -91,6 +92,19 @@ std::vector<std::string> strategy_names() {
   for (const auto& entry : registry()) names.push_back(entry.first);
   std::sort(names.begin(), names.end());  // std::map order already; kept explicit
   return names;
+}
+
+void StrategyOptions::register_settings(SettingsRegistry& settings) {
+  settings.add(Setting("trim-threshold", "trimmed: drop words whose top probability is at least this"),
+               trim_threshold);
+  settings.add(Setting("e1", "ltp-unk weight of 1 - ltp"), e1);
+  settings.add(Setting("e2", "ltp-unk weight of P(x)"), e2);
+  settings.add(Setting("unk-cap", "ltp-unk N in min(unknown, N) / N"), unk_cap);
+  settings.add(Setting("seed", "random: seed"), seed);
+  settings.add_flag(Setting("per-char",
+                            "rank by the strategy's score divided by the sentence's characters "
+                            "(cost-normalised: \"ltp/char\")"),
+                    per_char);
 }
 
 }  // namespace alsel

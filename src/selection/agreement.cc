@@ -13,6 +13,7 @@
 #include "alsel/util/errors.h"
 #include "alsel/util/utf8.h"
 #include "util/json_errors.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
@@ -186,9 +187,9 @@ Agreement compare_stop_set_predictions(const StopSetScores& a, const StopSetScor
 }
 
 void StoppingRule::validate() const {
-  if (window < 1) throw UsageError("--window must be at least 1, got " + std::to_string(window));
+  if (window < 1) throw UsageError(show_setting("window") + " must be at least 1, got " + std::to_string(window));
   if (!(threshold > 0 && threshold <= 1))
-    throw UsageError("--kappa-threshold must be in (0, 1], got " + std::to_string(threshold));
+    throw UsageError(show_setting("kappa-threshold") + " must be in (0, 1], got " + std::to_string(threshold));
 }
 
 StopDecision stopping_rule(const std::vector<double>& kappas, const StoppingRule& rule) {
@@ -214,6 +215,11 @@ StopDecision stopping_rule(const std::vector<double>& kappas, const StoppingRule
                       std::to_string(rule.window) + " rounds is below " + threshold;
   }
   return decision;
+}
+
+void StoppingRule::register_settings(SettingsRegistry& settings) {
+  settings.add(Setting("window", "comparisons the rule averages"), window);
+  settings.add(Setting("kappa-threshold", "stop when their mean kappa reaches this"), threshold);
 }
 
 }  // namespace alsel

@@ -11,6 +11,7 @@
 #include "util/json_errors.h"
 #include "alsel/data/labeled_data.h"
 #include "alsel/text/text_normalizer.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
@@ -126,7 +127,7 @@ size_t ExclusionSet::add_exclude_file(const std::string& path, const std::string
       throw InputError(path + ":" + std::to_string(line_number) + ": not text (" +
                        (invalid != line.size() ? "invalid UTF-8 at byte " + std::to_string(invalid)
                                                : std::string("a NUL byte")) +
-                       "): --exclude takes id lists, JSONL or JSON task lists");
+                       "): " + show_setting("exclude") + " takes id lists, JSONL or JSON task lists");
     }
     if (format == Format::kUnknown) {
       if (content.front() == '[') {

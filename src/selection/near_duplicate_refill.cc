@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "alsel/util/id_set.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
@@ -54,8 +55,9 @@ NearDuplicateBatch select_without_near_duplicates(std::vector<Selected> candidat
     if (!rescore) {
       spdlog::warn(
           "{} candidates suppressed and the pool (stdin) cannot be read again: {} selected ({}); "
-          "raise --candidate-factor (now {})",
-          suppressor.suppressed().size(), suppressor.accepted(), limit.to_string(), candidate_factor);
+          "raise {} (now {})",
+          suppressor.suppressed().size(), suppressor.accepted(), limit.to_string(), show_setting("candidate-factor"),
+          candidate_factor);
       batch.short_of_candidates = true;
       break;
     }

@@ -9,6 +9,7 @@
 #include "alsel/util/errors.h"
 #include "alsel/text/text_normalizer.h"
 #include "alsel/util/splitmix.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
@@ -44,11 +45,11 @@ std::u32string comparable_form(std::string_view text) {
 void NearDuplicateConfig::validate() const {
   if (!(threshold > 0.0 && threshold <= 1.0)) {
     std::ostringstream message;
-    message << "--near-threshold must be in (0, 1], got " << threshold;
+    message << show_setting("near-threshold") + " must be in (0, 1], got " << threshold;
     throw UsageError(message.str());
   }
   if (ngram < 1 || ngram > 16)
-    throw UsageError("--ngram must be in 1..16, got " + std::to_string(ngram));
+    throw UsageError(show_setting("ngram") + " must be in 1..16, got " + std::to_string(ngram));
   if (num_hashes < 16 || num_hashes > 1024) {
     throw UsageError("MinHash num_hashes must be in 16..1024, got " + std::to_string(num_hashes));
   }
@@ -150,6 +151,12 @@ size_t NearDuplicateIndex::add(MinHashSignature signature) {
   }
   signatures_.push_back(std::move(signature));
   return index;
+}
+
+void NearDuplicateConfig::register_settings(SettingsRegistry& settings) {
+  settings.add(Setting("near-threshold", "near: character n-gram Jaccard similarity that suppresses a candidate"),
+               threshold);
+  settings.add(Setting("ngram", "near: characters per n-gram"), ngram);
 }
 
 }  // namespace alsel

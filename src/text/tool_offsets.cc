@@ -28,4 +28,17 @@ OffsetUnit tool_offset_unit(std::string_view format) {
                    names + ")");
 }
 
+void register_offset_unit_setting(SettingsRegistry& settings, const std::string& name, std::optional<OffsetUnit>& unit,
+                                  const std::string& what) {
+  std::string tools;
+  for (const ToolOffsetUnit& tool : tool_offset_units()) {
+    tools += (tools.empty() ? "" : ", ") + std::string(tool.format) + " " + offset_unit_name(tool.unit);
+  }
+  settings.add_parsed(Setting(name, what + ": codepoint, utf16 or grapheme (default: the tool's own unit: " + tools + ")")
+                          .with_choices({"codepoint", "utf16", "grapheme"})
+                          .without_default(),
+                      unit ? offset_unit_name(*unit) : "",
+                      [&unit](const std::string& text) { unit = parse_offset_unit(text); });
+}
+
 }  // namespace alsel

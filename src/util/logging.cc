@@ -13,6 +13,7 @@
 
 #include "alsel/util/errors.h"
 #include "alsel/util/json_output.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 namespace {
@@ -95,7 +96,7 @@ void set_verbosity(Verbosity verbosity) {
 LogFormat parse_log_format(std::string_view name) {
   if (name == "text") return LogFormat::kText;
   if (name == "json") return LogFormat::kJson;
-  throw UsageError("--log-format must be text or json, got '" + std::string(name) + "'");
+  throw UsageError(show_setting("log-format") + " must be text or json, got '" + std::string(name) + "'");
 }
 
 void set_log_format(LogFormat format) {

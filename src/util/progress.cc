@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "alsel/util/errors.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
@@ -20,7 +21,7 @@ ProgressMode parse_progress_mode(std::string_view name) {
 
 void ProgressConfig::validate() const {
   if (!(log_interval_seconds >= 0)) {
-    throw UsageError("--progress-interval must be >= 0 seconds, got " +
+    throw UsageError(show_setting("progress-interval") + " must be >= 0 seconds, got " +
                      std::to_string(log_interval_seconds));
   }
   if (!(bar_interval_seconds >= 0)) {
@@ -141,6 +142,19 @@ void ProgressMeter::finish() {
   if (finished_) return;
   if (config_.mode == ProgressMode::kBar) print(true);  // the final state, even after a short run
   finished_ = true;
+}
+
+void ProgressConfig::register_settings(SettingsRegistry& settings) {
+  settings.add_choice(Setting("progress", "auto (a live line on a terminal, else log lines), bar, log or none"), mode,
+                      progress_mode_names());
+  settings.add(Setting("progress-interval", "seconds between progress log lines when stderr is not a terminal"),
+               log_interval_seconds);
+}
+
+const EnumNames<ProgressMode>& progress_mode_names() {
+  static const EnumNames<ProgressMode> names = {
+      {ProgressMode::kAuto, "auto"}, {ProgressMode::kBar, "bar"}, {ProgressMode::kLog, "log"}, {ProgressMode::kNone, "none"}};
+  return names;
 }
 
 }  // namespace alsel

@@ -1,4 +1,6 @@
-// One library function per subcommand; the CLI (src/cli/) only fills these config structs.
+// One library function per subcommand; the CLI (src/cli/) only fills these config structs, and
+// each config declares its own settings (register_settings, settings.h), which the CLI binds to
+// flags:
 //
 //   alsel::SelectConfig config;
 //   config.model.path = "models/msra-bert3-crf.pt";
@@ -26,6 +28,8 @@
 #include "alsel/distributed/shard.h"
 #include "alsel/scoring/strategy.h"
 #include "alsel/text/text_offsets.h"
+#include "alsel/selection/exclusion_set.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
@@ -35,26 +39,39 @@ struct PoolOptions {
   std::string rejects_path;        // JSONL file receiving every rejected line; empty = none
   bool strict = false;             // stop at the first rejected line: exit code 3, no output
   void validate() const;
+  // --pool/-p, the reader's settings, --rejects, --strict.
+  void register_settings(SettingsRegistry& settings);
 };
 
 // Sentences that never reach the model: already labeled, already sent, exact duplicates.
 struct ExclusionOptions {
   std::vector<std::string> exclude;  // files of items already sent: ids, JSONL, JSON task lists
-  std::string match = "auto";        // both | id | text | auto (= text for --input-format text,
-                                     // whose ids are line numbers, else both)
-  bool exclude_labeled = true;       // also exclude every sentence of the --labeled files
+  std::optional<ExclusionMatch> match;  // both | id | text; unset = auto (text for the text
+                                        // input format, whose ids are line numbers, else both)
+  bool exclude_labeled = true;       // also exclude every sentence of the labeled files
   void validate() const;
+  // --keep-labeled, --exclude, --exclude-match (--labeled is the scoring config's).
+  void register_settings(SettingsRegistry& settings);
 };
 
+enum class DedupeMode {
+  kNone,   // every sentence is a candidate
+  kExact,  // the first of sentences with the same normalized text
+  kNear,   // exact, then MinHash near duplicates among the selection candidates
+};
+const EnumNames<DedupeMode>& dedupe_mode_names();  // none, exact, near
+const char* dedupe_mode_name(DedupeMode mode);
+
 struct DedupeOptions {
-  std::string mode = "near";   // none | exact (same normalized text) | near (exact, then MinHash
-                               // near duplicates among the selection candidates)
+  DedupeMode mode = DedupeMode::kNear;
   NearDuplicateConfig near;    // threshold, n-gram size, signature length
   int candidate_factor = 4;    // near or a cap: candidates kept while scoring = k x factor (>= 1);
                                // more are fetched in a refill pass when too many are suppressed
-  int max_per_entity = 0;      // --max-per-entity: sentences of a batch owed to one entity
-                               // (entity_cap.h); 0 = no cap
+  int max_per_entity = 0;      // sentences of a batch owed to one entity (entity_cap.h);
+                               // 0 = no cap
   void validate() const;
+  // --dedupe, the near-duplicate settings, --candidate-factor, --max-per-entity.
+  void register_settings(SettingsRegistry& settings);
 };
 
 // What a run writes besides the batch.
@@ -63,6 +80,9 @@ struct RunOutputs {
   bool write_manifest = true;  // false: --no-manifest
   std::string report;          // self-contained HTML report; empty = none
   std::string dropped;         // JSONL of every excluded / duplicate / suppressed sentence
+  // --manifest and --no-manifest (report and dropped: each command's own help).
+  void register_manifest_settings(SettingsRegistry& settings);
+  void validate() const;  // throws UsageError when manifest and no-manifest are both given
 };
 
 // What every command that runs a model over a pool shares (select, score): the model, the pool
@@ -83,10 +103,19 @@ struct ScoringConfig {
                                          // manifest; empty = none
   std::string cache;                     // --cache: SQLite file of scored sentences
                                          // (score_cache.h); empty = none
-  ShardSpec shard;                       // --shard I/N: only this shard's sentences (and
-                                         // rejects); count 0 = the whole pool (shard.h)
+  ShardSpec shard;                       // only this shard's sentences (and rejects); count 0
+                                         // = the whole pool (shard.h)
+  ShardRequest shard_request;            // the shard as given; resolve_shard_request() fills
+                                         // `shard` from it and the environment
   // Checks the shared settings; throws UsageError naming the first bad one.
   void validate() const;
+  // Settings in the order --help lists them: the model, inference, pool and cache settings; the
+  // labeled files (`labeled_help`) and their unit; the manifest, progress and shard settings.
+  void register_inputs(SettingsRegistry& settings);
+  void register_labeled(SettingsRegistry& settings, const std::string& labeled_help);
+  void register_outputs(SettingsRegistry& settings);
+  // `shard` from `shard_request` (a Kubernetes or Slurm environment for --shard auto).
+  void resolve_shard_request(const EnvironmentLookup& environment);
 };
 
 struct SelectConfig : ScoringConfig {
@@ -105,12 +134,16 @@ struct SelectConfig : ScoringConfig {
                                          // night's stop set, copied into the manifest
   // With --shard, out is the shard's candidates file for `alsel merge` (shard_candidates.h).
   void validate() const;
+  void register_settings(SettingsRegistry& settings);
+  std::string to_string() const;  // every setting, "name=value ...", for the log
 };
 
 struct ScoreConfig : ScoringConfig {
   double trim_threshold = kDefaultTrimThreshold;  // for the `trimmed` measure
   // out: JSONL in pool order; outputs.report and outputs.dropped are unused.
   void validate() const;
+  void register_settings(SettingsRegistry& settings);
+  std::string to_string() const;
 };
 
 // `alsel merge`: the candidates files of the N shards of `alsel select --shard I/N` into the
@@ -128,13 +161,23 @@ struct MergeConfig {
   std::vector<std::string> arguments;  // the command line, recorded in the manifest
   std::string config_file;             // --config FILE (manifest); empty = none
   void validate() const;
+  void register_settings(SettingsRegistry& settings);
 };
+
+enum class ConvertTarget { kDoccano, kBio };
+const EnumNames<ConvertTarget>& convert_target_names();  // doccano, bio
+enum class BioTokens {
+  kAuto,        // char unless the text has spaces
+  kChar,        // one token per character
+  kWhitespace,  // tokens between spaces
+};
+const EnumNames<BioTokens>& bio_tokens_names();  // auto, char, whitespace
 
 // `alsel convert`: labeled data between BIO/CoNLL, doccano JSONL and Label Studio exports.
 struct ConvertConfig {
   std::vector<std::string> inputs;   // files, read in order
-  std::string from = "auto";         // auto | bio | doccano | prodigy | label-studio
-  std::string to = "doccano";        // doccano | bio
+  LabeledFormat from = LabeledFormat::kAuto;
+  ConvertTarget to = ConvertTarget::kDoccano;
   std::string out = "-";
   std::optional<OffsetUnit> offset_unit;      // unit of the inputs' offsets; unset = each
                                               // format's tool's unit (tool_offsets.h)
@@ -143,10 +186,9 @@ struct ConvertConfig {
   RunOutputs outputs;                // manifest (report and dropped unused)
   std::vector<std::string> arguments;  // the command line, for the manifest
   std::string config_file;             // --config FILE (manifest); empty = none
-  std::string bio_tokens = "auto";   // to bio: char (one token per character), whitespace
-                                     // (tokens between spaces), or auto (char unless the text
-                                     // has spaces); tokens are always split at entity edges
+  BioTokens bio_tokens = BioTokens::kAuto;  // to bio; tokens are always split at entity edges
   void validate() const;
+  void register_settings(SettingsRegistry& settings);
 };
 
 struct EvalConfig {
@@ -159,6 +201,7 @@ struct EvalConfig {
   bool json = false;                           // print a JSON object instead of the table
   std::string out = "-";
   void validate() const;
+  void register_settings(SettingsRegistry& settings);
 };
 
 // `alsel agreement`: the stabilizing-predictions stopping rule on two `alsel score` outputs of
@@ -172,11 +215,13 @@ struct AgreementConfig {
   bool json = false;    // a JSON object instead of text
   std::string out = "-";
   void validate() const;
+  void register_settings(SettingsRegistry& settings);
 };
 
 struct InfoConfig {
   ModelOptions model;
   bool json = false;
+  void register_settings(SettingsRegistry& settings);
 };
 
 struct RunSummary {

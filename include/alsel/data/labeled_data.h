@@ -47,6 +47,7 @@
 #include <vector>
 
 #include "alsel/text/text_offsets.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
@@ -70,6 +71,7 @@ enum class LabeledFormat { kAuto, kBio, kDoccano, kProdigy, kLabelStudio };
 
 // "auto", "bio", "doccano", "prodigy" or "label-studio"; UsageError listing them otherwise.
 LabeledFormat parse_labeled_format(std::string_view name);
+const EnumNames<LabeledFormat>& labeled_format_names();  // auto, bio, doccano, prodigy, label-studio
 const char* labeled_format_name(LabeledFormat format);
 
 // Format of `path` for kAuto, from its first non-blank character: '[' -> Label Studio; '{' ->

@@ -31,10 +31,12 @@
 #include <vector>
 
 #include "alsel/util/id_set.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
 enum class InputFormat { kJsonl, kText };
+const EnumNames<InputFormat>& input_format_names();  // jsonl, text
 
 struct PoolReaderConfig {
   InputFormat format = InputFormat::kJsonl;  // jsonl: one JSON object per line; text: one
@@ -46,6 +48,8 @@ struct PoolReaderConfig {
   // Throws UsageError when a field name is empty or both names are the same (JSONL).
   void validate() const;
   std::string to_string() const;
+  // --input-format, --id-field, --text-field (settings.h).
+  void register_settings(SettingsRegistry& settings);
 };
 
 struct PoolItem {

@@ -25,6 +25,7 @@
 #include <unordered_map>
 
 #include "alsel/data/pool_reader.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
@@ -67,6 +68,15 @@ EnvironmentLookup process_environment();
 // Throws UsageError saying which variable or flag is missing or bad.
 ShardSpec resolve_shard(const std::string& spec, int64_t count_flag,
                         const EnvironmentLookup& environment);
+
+// --shard and --shard-count as given, resolved once parsed (resolve_shard).
+struct ShardRequest {
+  std::string spec;    // I/N or auto; empty = the whole pool
+  bool given = false;  // --shard was given (an empty spec then is a usage error, not "unsharded")
+  int64_t count = 0;   // --shard-count; 0 = not given
+  void register_settings(SettingsRegistry& settings);
+  ShardSpec resolve(const EnvironmentLookup& environment) const;
+};
 
 // Tracks, for a sharded run, the pool position of each owned sentence between the reader and
 // the scored sink: a sentence's position is the 0-based index of its line among the non-blank

@@ -22,6 +22,7 @@
 #include "alsel/model/crf.h"
 #include "alsel/text/vocabulary.h"
 #include "alsel/text/wordpiece_tokenizer.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
@@ -42,6 +43,8 @@ struct ModelOptions {
                              // none was found (the usage error's text)
   void validate() const;
   std::string to_string() const;
+  // --model/-m, --device, --precision, --threads, --vocab, --labels (settings.h).
+  void register_settings(SettingsRegistry& settings);
 };
 
 struct ModelMetadata {

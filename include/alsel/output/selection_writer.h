@@ -34,6 +34,7 @@
 
 #include "alsel/selection/selector.h"
 #include "alsel/text/text_offsets.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
@@ -46,6 +47,12 @@ struct WriterOptions {
   std::string model_version;     // Label Studio: predictions' model_version
   void validate() const;         // throws UsageError for empty Label Studio names
 };
+
+// What select and merge write: --format (into `format`; the writer registry's names),
+// --offset-unit, --ls-from-name, --ls-to-name, --model-version (`model_version_default` says what
+// an empty one means).
+void register_writer_settings(SettingsRegistry& settings, std::string& format, WriterOptions& writer,
+                              const std::string& model_version_default);
 
 class SelectionWriter {
  public:

@@ -35,10 +35,15 @@ class ScoreCache;
 // docs/performance.md for the sweeps behind them. On CPU, one single-threaded forward pass per
 // core beats one pass spread over every core: the many small ops between the GEMMs do not scale
 // across threads, while independent passes do.
+// Word probabilities: CRF marginals (forward-backward) or a softmax of each word's emissions.
+enum class ProbabilityMode { kMarginal, kSoftmax };
+const EnumNames<ProbabilityMode>& probability_mode_names();  // marginal, softmax
+const char* probability_mode_name(ProbabilityMode mode);
+
 struct InferenceConfig {
   int batch_tokens = 2048;           // padded wordpieces per forward batch (batch size x length)
   int chunk_sentences = 2048;        // sentences read ahead, length-sorted and batched together
-  std::string probabilities = "marginal";  // "marginal" (CRF forward-backward) or "softmax"
+  ProbabilityMode probabilities = ProbabilityMode::kMarginal;  // marginal needs a CRF model
   int window_overlap = 0;            // wordpieces shared by consecutive windows; 0 = max_len / 4
   int streams = 0;                   // forward passes run at once, each on its own thread (the
                                      // caller's and streams - 1 more), taking batches in turn;
@@ -50,6 +55,8 @@ struct InferenceConfig {
                                      // stage on the caller's thread, in turn (streams unused)
   void validate() const;             // throws UsageError naming the bad value
   std::string to_string() const;
+  // --batch-tokens, --probs, --window-overlap (streams, chunks and overlap are not settings).
+  void register_settings(SettingsRegistry& settings);
 };
 
 struct ScoredSentence {

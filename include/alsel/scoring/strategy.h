@@ -17,6 +17,7 @@
 
 #include "alsel/scoring/measures.h"
 #include "alsel/data/sentence_analysis.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
@@ -36,6 +37,8 @@ struct StrategyOptions {
   void validate() const;
   // One line, e.g. "trim_threshold=0.99 e1=0.95 e2=0.05 unk_cap=10 seed=42", for the log.
   std::string to_string() const;
+  // --trim-threshold, --e1, --e2, --unk-cap, --seed, --per-char (settings.h).
+  void register_settings(SettingsRegistry& settings);
 };
 
 class Strategy {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "alsel/data/labeled_data.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
@@ -65,6 +66,7 @@ struct StoppingRule {
   int window = 3;           // consecutive comparisons averaged
   double threshold = 0.99;  // stop when their mean kappa is at least this
   void validate() const;    // throws UsageError: window >= 1, threshold in (0, 1]
+  void register_settings(SettingsRegistry& settings);  // --window, --kappa-threshold
 };
 
 struct StopDecision {

@@ -30,6 +30,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "alsel/util/settings.h"
+
 namespace alsel {
 
 struct NearDuplicateConfig {
@@ -40,6 +42,8 @@ struct NearDuplicateConfig {
   uint64_t seed = 0x616c73656c;  // seed of the hash functions ("alsel")
   void validate() const;         // throws UsageError naming the bad field and value
   std::string to_string() const;
+  // --near-threshold and --ngram (the signature is not a setting).
+  void register_settings(SettingsRegistry& settings);
 };
 
 using MinHashSignature = std::vector<uint32_t>;

@@ -13,10 +13,13 @@
 //   alsel::tool_offset_unit("doccano");   // OffsetUnit::kUtf16
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "alsel/text/text_offsets.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 
@@ -31,5 +34,10 @@ const std::vector<ToolOffsetUnit>& tool_offset_units();
 
 // The unit of `format`; throws UsageError for a format without offsets (bio) or unknown.
 OffsetUnit tool_offset_unit(std::string_view format);
+
+// An --offset-unit-like setting: codepoint, utf16 or grapheme into `unit`; unset = each format's
+// tool's unit (the help lists them). `what` opens the help ("unit of the entity offsets").
+void register_offset_unit_setting(SettingsRegistry& settings, const std::string& name, std::optional<OffsetUnit>& unit,
+                                  const std::string& what);
 
 }  // namespace alsel

@@ -18,6 +18,8 @@
 #include <string>
 #include <string_view>
 
+#include "alsel/util/settings.h"
+
 namespace alsel {
 
 enum class ProgressMode {
@@ -29,12 +31,15 @@ enum class ProgressMode {
 
 // "auto", "bar", "log" or "none"; throws UsageError listing them otherwise.
 ProgressMode parse_progress_mode(std::string_view name);
+const EnumNames<ProgressMode>& progress_mode_names();
 
 struct ProgressConfig {
   ProgressMode mode = ProgressMode::kAuto;
   double log_interval_seconds = 30;   // kLog: seconds between lines, >= 0 (0 = every update)
   double bar_interval_seconds = 0.2;  // kBar: seconds between redraws
   void validate() const;              // throws UsageError for a negative or NaN interval
+  // --progress and --progress-interval (the bar's interval is not a setting).
+  void register_settings(SettingsRegistry& settings);
 };
 
 // The numbers of one progress report, for structured logs (--log-format json).

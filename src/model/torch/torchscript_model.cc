@@ -17,6 +17,7 @@
 #include "alsel/model/torchscript_model.h"
 #include "alsel/util/utf8.h"
 #include "autocast_guard.h"
+#include "alsel/util/settings.h"
 
 namespace alsel {
 namespace {
@@ -119,7 +120,7 @@ class TorchScriptModel : public NerModel {
           Vocabulary::from_text(extra[kVocabFile], options.path + ":" + kVocabFile));
     } else {
       throw ModelError("model '" + options.path + "' has no " + kVocabFile +
-                       " inside; pass --vocab FILE");
+                       " inside; pass " + show_setting("vocab") + " FILE");
     }
     cls_id_ = require_token("[CLS]", options.path);
     sep_id_ = require_token("[SEP]", options.path);
@@ -187,12 +188,12 @@ class TorchScriptModel : public NerModel {
     try {
       device = torch::Device(name);
     } catch (const std::exception&) {
-      throw UsageError("unknown --device '" + name + "' (expected cpu or cuda[:N])");
+      throw UsageError("unknown " + show_setting("device") + " '" + name + "' (expected cpu or cuda[:N])");
     }
     if (device.is_cuda() && !torch::cuda::is_available()) {
-      throw UsageError("--device " + name +
-                       " requested, but this libtorch build has no CUDA or no GPU is visible; "
-                       "use --device cpu");
+      throw UsageError(show_setting("device") + " " + name +
+                       " requested, but this libtorch build has no CUDA or no GPU is visible; use " +
+                       show_setting("device") + " cpu");
     }
     return device;
   }
@@ -243,14 +244,14 @@ class TorchScriptModel : public NerModel {
     if (!options.labels_path.empty()) metadata_.labels = read_labels_file(options.labels_path);
     if (metadata_.labels.empty()) {
       throw ModelError("model '" + options.path + "' names no labels (" + kMetaFile +
-                       " \"labels\"); pass --labels FILE");
+                       " \"labels\"); pass " + show_setting("labels") + " FILE");
     }
     try {
       validate_label_names(metadata_.labels);
     } catch (const std::invalid_argument& e) {
       throw ModelError("model '" + options.path + "': " + e.what() +
                        (options.labels_path.empty() ? " (" + std::string(kMetaFile) + " \"labels\")"
-                                                    : " (--labels " + options.labels_path + ")"));
+                                                    : " (" + show_setting("labels") + " " + options.labels_path + ")"));
     }
     if (metadata_.max_len < 3) {
       throw ModelError("max_len " + std::to_string(metadata_.max_len) + " in '" + options.path +
