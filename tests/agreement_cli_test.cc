@@ -21,23 +21,8 @@ class AgreementCliTest : public TempDirTest {
   std::string sample_pool() const { return std::string(ALSEL_SOURCE_DIR) + "/data/sample_pool.jsonl"; }
 };
 
-// Kappa of the words of two `alsel score` files, computed independently of alsel.
 double kappa_of(const std::vector<json>& a, const std::vector<json>& b) {
-  std::map<std::pair<std::string, std::string>, double> pairs;
-  std::map<std::string, double> rows, columns;
-  double total = 0, same = 0;
-  for (size_t s = 0; s < a.size(); ++s) {
-    for (size_t w = 0; w < a[s]["tags"].size(); ++w) {
-      const std::string x = a[s]["tags"][w], y = b[s]["tags"][w];
-      rows[x] += 1;
-      columns[y] += 1;
-      total += 1;
-      same += x == y;
-    }
-  }
-  double chance = 0;
-  for (const auto& [label, count] : rows) chance += count / total * (columns[label] / total);
-  return (same / total - chance) / (1 - chance);
+  return alsel::testing::kappa_of_score_lines(a, b);
 }
 
 TEST_F(AgreementCliTest, KappaHistoryRuleAndManifest) {

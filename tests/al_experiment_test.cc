@@ -65,27 +65,9 @@ std::vector<std::string> split_csv(const std::string& line) {
   return cells;
 }
 
-// Cohen's kappa of the words' tags in two `alsel score` files of the same stop set, computed here,
-// independently of alsel's agreement code.
+// Kappa of two rounds' stop-set score files (cli_test_support.h), independently of alsel.
 double kappa_of_score_files(const std::string& a_text, const std::string& b_text) {
-  std::istringstream a_in(a_text), b_in(b_text);
-  std::map<std::string, double> rows, columns;
-  double total = 0, same = 0;
-  std::string a_line, b_line;
-  while (std::getline(a_in, a_line) && std::getline(b_in, b_line)) {
-    const json a = json::parse(a_line), b = json::parse(b_line);
-    EXPECT_EQ(a["id"], b["id"]);
-    for (size_t w = 0; w < a["tags"].size(); ++w) {
-      const std::string x = a["tags"][w], y = b["tags"][w];
-      rows[x] += 1;
-      columns[y] += 1;
-      total += 1;
-      same += x == y;
-    }
-  }
-  double chance = 0;
-  for (const auto& [label, count] : rows) chance += count / total * (columns[label] / total);
-  return chance >= 1 ? 1.0 : (same / total - chance) / (1 - chance);
+  return alsel::testing::kappa_of_score_lines(alsel::testing::parse_jsonl(a_text), alsel::testing::parse_jsonl(b_text));
 }
 
 std::vector<std::string> labeled_ids(const fs::path& done) {

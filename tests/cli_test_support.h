@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,25 @@ inline std::vector<nlohmann::json> parse_jsonl(const std::string& text) {
     if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
   }
   return lines;
+}
+
+// Cohen's kappa of the words' tags of two `alsel score` outputs of one stop set (lines in the
+// same order), computed here, independently of alsel's agreement code.
+inline double kappa_of_score_lines(const std::vector<nlohmann::json>& a, const std::vector<nlohmann::json>& b) {
+  std::map<std::string, double> rows, columns;
+  double total = 0, same = 0;
+  for (size_t s = 0; s < a.size() && s < b.size(); ++s) {
+    for (size_t w = 0; w < a[s]["tags"].size(); ++w) {
+      const std::string x = a[s]["tags"][w], y = b[s]["tags"][w];
+      rows[x] += 1;
+      columns[y] += 1;
+      total += 1;
+      same += x == y;
+    }
+  }
+  double chance = 0;
+  for (const auto& [label, count] : rows) chance += count / total * (columns[label] / total);
+  return chance >= 1 ? 1.0 : (same / total - chance) / (1 - chance);
 }
 
 // The shared data directory (../shared next to the source tree, or $ALSEL_SHARED_DIR).
