@@ -77,7 +77,10 @@ const EnumNames<ProbabilityMode>& probability_mode_names() {
 }
 
 const char* probability_mode_name(ProbabilityMode mode) {
-  return mode == ProbabilityMode::kMarginal ? "marginal" : "softmax";
+  for (const auto& [value, name] : probability_mode_names()) {
+    if (value == mode) return name.c_str();
+  }
+  return "?";
 }
 
 PipelineCounts& PipelineCounts::operator+=(const PipelineCounts& other) {
