@@ -30,6 +30,7 @@ import json
 import os
 import random
 import time
+from typing import Optional
 
 import torch
 import torch.nn as nn
@@ -39,6 +40,7 @@ from alsel_py.distill import crf_marginals, expected_negative_log_likelihood
 from alsel_py.evaluation import evaluate
 from alsel_py.examples import collate, drop_tokens, make_batches, make_examples
 from alsel_py.lexicon import build_table, cjk_piece_ids, file_sha256, read_dictionary
+from alsel_py.mentions import MentionReplacer, dictionary_names, training_names
 from alsel_py.models.crf import (crf_negative_log_likelihood, freeze_crf_at_zero, softmax_negative_log_likelihood,
                                  word_emissions)
 from alsel_py.models.export import is_torchscript_file, load_initial_weights, save_torchscript
@@ -110,9 +112,14 @@ def train(args):
         atomic_torch_save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                            "state": state, "config": model_config(args)}, last_path)
 
+    replacer = make_mention_replacer(args, train_sentences)
     model.train()
     last_save = time.time()
     while state["epoch"] < args.epochs:
+        if replacer is not None:
+            # --mention-replace: this epoch's copy of the training sentences, the same on a resume.
+            train_examples = make_examples(replacer.epoch(train_sentences, args.seed * 1000 + state["epoch"]),
+                                           tokenizer, args.max_len)
         batches = make_batches(train_examples, args.batch_tokens, random.Random(args.seed * 1000 + state["epoch"]))
         epoch_loss, epoch_words, started = 0.0, 0, time.time()
         torch.manual_seed(args.seed * 1000 + state["epoch"] * 7 + state["batch"])
@@ -160,6 +167,22 @@ def train(args):
         last_save = time.time()
         log_event(args.run_dir, event="epoch", epoch=state["epoch"], dev=dev, best_f1=state["best_f1"],
                   train_hours=round(state["seconds"] / 3600, 3))
+
+
+def make_mention_replacer(args, train_sentences) -> Optional[MentionReplacer]:
+    """--mention-replace RATE: the replacer of alsel_py/mentions.py over the training sentences'
+    names and, with --mention-dictionary, jieba's; None when the rate is 0."""
+    if args.mention_replace <= 0.0:
+        return None
+    seen = training_names(train_sentences)
+    dictionary = dictionary_names(args.mention_dictionary) if args.mention_dictionary else None
+    log_event(args.run_dir, event="mention-replace", rate=args.mention_replace,
+              seen={t: len(v) for t, v in seen.items()},
+              dictionary=None if dictionary is None else {t: len(v) for t, v in dictionary.items()},
+              dictionary_share=args.mention_dictionary_share if dictionary else 0.0,
+              dictionary_sha256=file_sha256(args.mention_dictionary) if dictionary else None)
+    return MentionReplacer(seen, dictionary, args.mention_replace,
+                           args.mention_dictionary_share if dictionary else 0.0)
 
 
 def load_teacher(path: str, vocab: Vocabulary) -> nn.Module:
@@ -248,6 +271,14 @@ def main():
                         help="training loss: the CRF's, or per-word softmax with the CRF held at zero (ablation)")
     parser.add_argument("--token-dropout", type=float, default=0.0,
                         help="probability that a training piece is replaced by [UNK] (default 0: off)")
+    parser.add_argument("--mention-replace", type=float, default=0.0,
+                        help="probability that a training entity is replaced, every epoch anew, by another "
+                             "name of its type (alsel_py/mentions.py; default 0: off)")
+    parser.add_argument("--mention-dictionary", default=None, metavar="DICT",
+                        help="with --mention-replace: also draw names from this jieba-format dictionary "
+                             "(nr/nrfg/nrt, ns/nsf, nt)")
+    parser.add_argument("--mention-dictionary-share", type=float, default=0.5,
+                        help="with --mention-dictionary: share of replacements drawn from it")
     parser.add_argument("--teacher", default=None,
                         help="distill from this CRF model's marginals on the training text (exported .pt or a "
                              "run's best.pt; same vocabulary, hence same split)")
