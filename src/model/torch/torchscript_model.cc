@@ -63,6 +63,19 @@ void set_cpu_threads(int threads) {
   }
 }
 
+// Half- and bfloat16-precision parameters and buffers to float32, every other tensor as it is.
+// torch::jit::Module::to(kFloat) would convert integer buffers too (a lexicon's int32 hash keys
+// became float, lost their low bits and matched nothing), unlike Python's Module.to(dtype).
+void floating_state_to_float32(torch::jit::Module& module) {
+  auto convert = [](torch::Tensor tensor) {
+    if (tensor.scalar_type() == torch::kHalf || tensor.scalar_type() == torch::kBFloat16) {
+      tensor.set_data(tensor.to(torch::kFloat));
+    }
+  };
+  for (const auto& parameter : module.named_parameters(/*recurse=*/true)) convert(parameter.value);
+  for (const auto& buffer : module.named_buffers(/*recurse=*/true)) convert(buffer.value);
+}
+
 // Longest max_len alsel accepts from a model's meta: far above any transformer's positions,
 // and small enough that pieces, offsets and batch sizes stay within int.
 constexpr int64_t kMaxSequenceLength = 1 << 20;
@@ -110,7 +123,7 @@ class TorchScriptModel : public NerModel {
                        libtorch_message(e.what()));
     }
     module_.eval();
-    if (device_.is_cpu()) module_.to(torch::kFloat);  // half-precision archives run in float32 here
+    if (device_.is_cpu()) floating_state_to_float32(module_);  // half-precision archives run in float32 here
 
     read_metadata(options, extra[kMetaFile]);
     if (!options.vocab_path.empty()) {
