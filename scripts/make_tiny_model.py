@@ -21,6 +21,11 @@ writes, with fixed seeds (random weights, not trained):
                        the load check on [CLS] [SEP])
   huge-max-len.pt      meta max_len 10^12
   no-unk-vocab.pt      tiny-crf.pt whose alsel/vocab.txt lacks [UNK]
+  tiny-lexicon.pt      a BERT-CRF with lexicon features (alsel_py/lexicon.py) over a small dictionary
+                       of words from the sample pool: int32 and uint8 buffers that alsel must
+                       leave as they are
+  lexicon-emissions.json   emissions.json's content for tiny-lexicon.pt, and how many
+                       dictionary features fire on those sentences
   emissions.json       for the sample sentences that fit one window: the model's emissions at
                        word positions, the Viterbi path and the measures, computed here in
                        Python (scripts/alsel_py/reference.py), so tests can check alsel score
@@ -40,6 +45,7 @@ import torch
 import torch.nn as nn
 
 from alsel_py import reference
+from alsel_py.lexicon import build_table, cjk_piece_ids
 from alsel_py.models.bert_tagger import BertCrfTagger
 from alsel_py.msra import LABELS
 from alsel_py.tokenizer import CLS, SEP, SPECIAL_TOKENS, Tokenizer, Vocabulary
@@ -157,6 +163,30 @@ def make_tagger(vocab: Vocabulary, max_len: int, seed: int) -> BertCrfTagger:
     return tagger.eval()
 
 
+def make_lexicon_tagger(vocab: Vocabulary, max_len: int, seed: int) -> BertCrfTagger:
+    """A tiny tagger with lexicon features from every 2- and 3-character run of the sample pool's
+    first sentences (classes cycling PER, LOC, ORG, OTHER), projected strongly enough to matter."""
+    words = []
+    with open(SAMPLE_POOL, encoding="utf-8") as f:
+        for line, _ in zip(f, range(10)):
+            text = json.loads(line)["text"]
+            words += [text[i:i + n] for n in (2, 3) for i in range(0, len(text) - n + 1, 3)]
+    entries = [(word, i % 4) for i, word in enumerate(dict.fromkeys(words))]
+    keys, classes, counts = build_table(entries, cjk_piece_ids(vocab.ids), 4, 8)
+    torch.manual_seed(seed)
+    tagger = BertCrfTagger(len(vocab), len(LABELS), hidden=32, layers=1, heads=2, ffn=64, max_len=max_len,
+                           rel_window=8, bigram_buckets=97, bigram_dim=8, dropout=0.0,
+                           lexicon_buckets=counts["buckets"], lexicon_max_word=4)
+    tagger.lexicon.fill(keys, classes)
+    with torch.no_grad():
+        tagger.classifier.weight.mul_(8.0)
+        tagger.lexicon_projection.weight.mul_(20.0)
+        tagger.transitions.normal_(0.0, 1.0)
+        tagger.start_transitions.normal_(0.0, 1.0)
+        tagger.end_transitions.normal_(0.0, 1.0)
+    return tagger.eval()
+
+
 def dump_emissions(tagger: BertCrfTagger, vocab: Vocabulary, max_len: int, path: str):
     """Emissions at word positions for sentences short enough to fit one window."""
     tokenizer = Tokenizer(vocab, do_lower_case=True, fold_fullwidth=True)
@@ -178,8 +208,13 @@ def dump_emissions(tagger: BertCrfTagger, vocab: Vocabulary, max_len: int, path:
             best_path = reference.viterbi(rows, *crf_lists)
             cases.append({"id": record["id"], "text": record["text"], "emissions": rows, "path": best_path,
                           "measures": reference.measures(probabilities, best_path)})
+    report = {"labels": LABELS, "crf": crf, "sentences": cases}
+    if getattr(tagger, "use_lexicon", False):
+        with torch.no_grad():
+            report["lexicon_features_fired"] = sum(
+                int(tagger.lexicon(torch.tensor([tokenizer.encode(c["text"]).ids])).sum()) for c in cases)
     with open(path, "w", encoding="utf-8") as f:
-        json.dump({"labels": LABELS, "crf": crf, "sentences": cases}, f, ensure_ascii=False)
+        json.dump(report, f, ensure_ascii=False)
 
 
 def main():
@@ -228,6 +263,9 @@ def main():
     save(tagger, os.path.join(args.out, "no-unk-vocab.pt"), meta(max_len),
          RawVocabulary("".join(t + "\n" for t in vocab.tokens if t != "[UNK]")))
     dump_emissions(tagger, vocab, max_len, os.path.join(args.out, "emissions.json"))
+    lexicon_tagger = make_lexicon_tagger(vocab, max_len, seed=3)
+    save(lexicon_tagger, os.path.join(args.out, "tiny-lexicon.pt"), meta(max_len, name="tiny-lexicon"), vocab)
+    dump_emissions(lexicon_tagger, vocab, max_len, os.path.join(args.out, "lexicon-emissions.json"))
 
 
 if __name__ == "__main__":

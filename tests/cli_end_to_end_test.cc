@@ -32,6 +32,23 @@ class CliTest : public TempDirTest {
   std::string model(const std::string& name) const { return (tiny_model_dir() / name).string(); }
   std::string sample_pool() const { return std::string(ALSEL_SOURCE_DIR) + "/data/sample_pool.jsonl"; }
   fs::path tiny_dir() const { return tiny_model_dir(); }
+
+  // alsel score's measures against the Python reference written beside the model (make_tiny_model.py).
+  void expect_measures_match_reference(const std::string& model_file, const std::string& reference) {
+    ASSERT_EQ(run({"score", "-m", model(model_file), "-p", sample_pool(), "-o", path("scores.jsonl")}).exit_code, 0);
+    std::map<std::string, json> by_id;
+    for (json& line : parse_jsonl(read_file(path("scores.jsonl")))) by_id[line["id"]] = line;
+    const json expected = json::parse(read_file(tiny_dir() / reference));
+    ASSERT_GE(expected["sentences"].size(), 10u);
+    for (const json& sentence : expected["sentences"]) {
+      const json& got = by_id.at(sentence["id"].get<std::string>());
+      EXPECT_EQ(got["num_words"].get<size_t>(), sentence["path"].size()) << sentence["id"];
+      for (const char* key : {"nlc", "trimmed", "mnlp", "entropy", "ltp"}) {
+        EXPECT_NEAR(got[key].get<double>(), sentence["measures"][key].get<double>(), 1e-4)
+            << model_file << " " << sentence["id"] << " " << key;
+      }
+    }
+  }
 };
 
 // Entity spans must index the text in code points.
@@ -119,19 +136,15 @@ TEST_F(CliTest, SelectionOrderEqualsScoreFileRankedByStrategy) {
 }
 
 TEST_F(CliTest, ScoreMeasuresAgreeWithIndependentForwardBackward) {
-  ASSERT_EQ(run({"score", "-m", model("tiny-crf.pt"), "-p", sample_pool(), "-o", path("scores.jsonl")}).exit_code, 0);
-  std::map<std::string, json> by_id;
-  for (json& line : parse_jsonl(read_file(path("scores.jsonl")))) by_id[line["id"]] = line;
-  const json expected = json::parse(read_file(tiny_dir() / "emissions.json"));
-  ASSERT_GE(expected["sentences"].size(), 10u);
-  for (const json& sentence : expected["sentences"]) {
-    const json& got = by_id.at(sentence["id"].get<std::string>());
-    EXPECT_EQ(got["num_words"].get<size_t>(), sentence["path"].size()) << sentence["id"];
-    for (const char* key : {"nlc", "trimmed", "mnlp", "entropy", "ltp"}) {
-      EXPECT_NEAR(got[key].get<double>(), sentence["measures"][key].get<double>(), 1e-4)
-          << sentence["id"] << " " << key;
-    }
-  }
+  expect_measures_match_reference("tiny-crf.pt", "emissions.json");
+}
+
+// A model's integer buffers (a lexicon's int32 hash keys, uint8 classes) stay integers when alsel
+// loads it: converted to float, the keys lost their low bits and no dictionary word matched.
+TEST_F(CliTest, LexiconModelScoresAsInPython) {
+  const json expected = json::parse(read_file(tiny_dir() / "lexicon-emissions.json"));
+  ASSERT_GT(expected["lexicon_features_fired"].get<int>(), 50) << "the dictionary must fire on the samples";
+  expect_measures_match_reference("tiny-lexicon.pt", "lexicon-emissions.json");
 }
 
 TEST_F(CliTest, SoftmaxModelWithoutCrfUsesSoftmaxOfEmissions) {
