@@ -522,10 +522,15 @@ def pack_state(work: str, path: str):
                 with open(done_path) as f:
                     done = json.load(f)
                 labeled = done.pop("labeled_ids")
-                if labeled[:len(previous)] != previous:
-                    raise SystemExit(f"{done_path}: its labeled ids do not extend the previous round's")
-                rounds[f"{seed_dir}/{strategy}/{name}"] = dict(
-                    done, batch=[int(i.split("-")[1]) for i in labeled[len(previous):]])
+                if labeled[:len(previous)] == previous:
+                    rounds[f"{seed_dir}/{strategy}/{name}"] = dict(
+                        done, batch=[int(i.split("-")[1]) for i in labeled[len(previous):]])
+                elif set(previous) <= set(labeled):
+                    # The 100% point labels the whole universe in its own order: kept whole.
+                    rounds[f"{seed_dir}/{strategy}/{name}"] = dict(
+                        done, labeled=[int(i.split("-")[1]) for i in labeled])
+                else:
+                    raise SystemExit(f"{done_path}: its labeled ids neither extend nor contain the previous round's")
                 previous = labeled
     with open(os.path.join(work, "protocol.json")) as f:
         protocol = json.load(f)
@@ -555,8 +560,13 @@ def unpack_state(work: str, path: str):
     # Each seed's shared round 0 first, then every strategy's rounds in order.
     for key in sorted(state["rounds"], key=lambda k: (k.split("/")[0], k.count("/"), k)):
         entry = dict(state["rounds"][key])
-        batch = [f"train-{i}" for i in entry.pop("batch")]
         parts = key.split("/")
+        if "labeled" in entry:
+            labeled_by_dir[key] = labeled = [f"train-{i}" for i in entry.pop("labeled")]
+            os.makedirs(os.path.join(work, key), exist_ok=True)
+            write_atomic(os.path.join(work, key, "done.json"), json.dumps(dict(entry, labeled_ids=labeled)))
+            continue
+        batch = [f"train-{i}" for i in entry.pop("batch")]
         if len(parts) == 2:
             labeled = batch
         else:
