@@ -496,6 +496,11 @@ class Experiment:
 STATE_VERSION = 1
 
 
+def line_numbers(ids: List[str]) -> List[int]:
+    """Training-set line numbers of "train-N" ids (the packed state's form)."""
+    return [int(i.split("-")[1]) for i in ids]
+
+
 def pack_state(work: str, path: str):
     """Everything a work directory needs to be resumed elsewhere but the models: protocol,
     results.csv, and every finished round's done.json, its labeled ids stored as the batch the
@@ -509,7 +514,7 @@ def pack_state(work: str, path: str):
         with open(base) as f:
             done = json.load(f)
         first = done.pop("labeled_ids")
-        rounds[f"{seed_dir}/round-00"] = dict(done, batch=[int(i.split("-")[1]) for i in first])
+        rounds[f"{seed_dir}/round-00"] = dict(done, batch=line_numbers(first))
         for strategy in sorted(os.listdir(os.path.join(work, seed_dir))):
             strategy_dir = os.path.join(work, seed_dir, strategy)
             if not os.path.isdir(strategy_dir) or strategy == "round-00":
@@ -523,12 +528,10 @@ def pack_state(work: str, path: str):
                     done = json.load(f)
                 labeled = done.pop("labeled_ids")
                 if labeled[:len(previous)] == previous:
-                    rounds[f"{seed_dir}/{strategy}/{name}"] = dict(
-                        done, batch=[int(i.split("-")[1]) for i in labeled[len(previous):]])
+                    rounds[f"{seed_dir}/{strategy}/{name}"] = dict(done, batch=line_numbers(labeled[len(previous):]))
                 elif set(previous) <= set(labeled):
                     # The 100% point labels the whole universe in its own order: kept whole.
-                    rounds[f"{seed_dir}/{strategy}/{name}"] = dict(
-                        done, labeled=[int(i.split("-")[1]) for i in labeled])
+                    rounds[f"{seed_dir}/{strategy}/{name}"] = dict(done, labeled=line_numbers(labeled))
                 else:
                     raise SystemExit(f"{done_path}: its labeled ids neither extend nor contain the previous round's")
                 previous = labeled
@@ -561,19 +564,15 @@ def unpack_state(work: str, path: str):
     for key in sorted(state["rounds"], key=lambda k: (k.split("/")[0], k.count("/"), k)):
         entry = dict(state["rounds"][key])
         parts = key.split("/")
-        if "labeled" in entry:
-            labeled_by_dir[key] = labeled = [f"train-{i}" for i in entry.pop("labeled")]
-            os.makedirs(os.path.join(work, key), exist_ok=True)
-            write_atomic(os.path.join(work, key, "done.json"), json.dumps(dict(entry, labeled_ids=labeled)))
-            continue
-        batch = [f"train-{i}" for i in entry.pop("batch")]
-        if len(parts) == 2:
-            labeled = batch
+        if "labeled" in entry:  # a round packed whole (the 100% point)
+            labeled = [f"train-{i}" for i in entry.pop("labeled")]
+        elif len(parts) == 2:
+            labeled = [f"train-{i}" for i in entry.pop("batch")]
         else:
             name = parts[2]
             previous_key = (f"{parts[0]}/round-00" if name == "round-01"
                             else f"{parts[0]}/{parts[1]}/round-{int(name.split('-')[1]) - 1:02d}")
-            labeled = labeled_by_dir[previous_key] + batch
+            labeled = labeled_by_dir[previous_key] + [f"train-{i}" for i in entry.pop("batch")]
         labeled_by_dir[key] = labeled
         os.makedirs(os.path.join(work, key), exist_ok=True)
         write_atomic(os.path.join(work, key, "done.json"), json.dumps(dict(entry, labeled_ids=labeled)))

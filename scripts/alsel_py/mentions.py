@@ -21,7 +21,7 @@ import random
 from typing import Dict, List, Optional, Sequence
 
 from .bio import Sentence, spans_from_tags
-from .lexicon import TAG_CLASS, _is_cjk
+from .lexicon import _is_cjk, read_dictionary
 
 TYPES = ("PER", "LOC", "ORG")
 
@@ -39,14 +39,9 @@ def training_names(sentences: Sequence[Sentence]) -> Dict[str, List[str]]:
 def dictionary_names(path: str, max_chars: int = 10) -> Dict[str, List[str]]:
     """jieba dictionary words of 2..max_chars CJK characters, by the type their tag stands for."""
     names: Dict[str, List[str]] = {t: [] for t in TYPES}
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) < 3 or TAG_CLASS.get(parts[2], 3) > 2:
-                continue
-            word = parts[0]
-            if 2 <= len(word) <= max_chars and all(_is_cjk(c) for c in word):
-                names[TYPES[TAG_CLASS[parts[2]]]].append(word)
+    for word, cls in read_dictionary(path):
+        if cls < len(TYPES) and 2 <= len(word) <= max_chars and all(_is_cjk(c) for c in word):
+            names[TYPES[cls]].append(word)
     return names
 
 
