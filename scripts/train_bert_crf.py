@@ -37,7 +37,7 @@ import torch.nn as nn
 
 from alsel_py.bio import read_bio
 from alsel_py.distill import crf_marginals, expected_negative_log_likelihood
-from alsel_py.evaluation import evaluate
+from alsel_py.evaluation import evaluate, seen_unseen_mean
 from alsel_py.examples import collate, drop_tokens, make_batches, make_examples
 from alsel_py.lexicon import build_table, cjk_piece_ids, file_sha256, read_dictionary
 from alsel_py.mentions import MentionReplacer, dictionary_names, training_names
@@ -113,6 +113,7 @@ def train(args):
                            "state": state, "config": model_config(args)}, last_path)
 
     replacer = make_mention_replacer(args, train_sentences)
+    seen_names = {kind: set(names) for kind, names in training_names(train_sentences).items()}
     model.train()
     last_save = time.time()
     while state["epoch"] < args.epochs:
@@ -154,19 +155,27 @@ def train(args):
                 save_last()
                 last_save = time.time()
         state["seconds"] += time.time() - started
-        dev = evaluate(model, dev_examples, args.batch_tokens * 2)
+        dev = evaluate(model, dev_examples, args.batch_tokens * 2, seen_names)
         state["epoch"] += 1
         state["batch"] = 0
         state["history"].append({"epoch": state["epoch"], "dev": dev, "loss": epoch_loss / max(1, epoch_words)})
-        if dev["f1"] > state["best_f1"]:
-            state["best_f1"] = dev["f1"]
+        score = selection_score(dev, args.select_by)
+        if score > state["best_f1"]:
+            state["best_f1"] = score
             atomic_torch_save({"model": model.state_dict(), "config": model_config(args),
                                "epoch": state["epoch"], "dev": dev, "lexicon": lexicon_info},
                               os.path.join(args.run_dir, "best.pt"))
         save_last()
         last_save = time.time()
-        log_event(args.run_dir, event="epoch", epoch=state["epoch"], dev=dev, best_f1=state["best_f1"],
+        log_event(args.run_dir, event="epoch", epoch=state["epoch"], dev=dev, select_by=args.select_by,
+                  score=round(score, 4), best_score=state["best_f1"],
                   train_hours=round(state["seconds"] / 3600, 3))
+
+
+def selection_score(dev, select_by: str) -> float:
+    """--select-by: what picks best.pt among the epochs (the held-out split's F1, or its mean with
+    the unseen-name F1 of alsel_py.evaluation.seen_unseen_mean)."""
+    return dev["f1"] if select_by == "f1" else seen_unseen_mean(dev)
 
 
 def make_mention_replacer(args, train_sentences) -> Optional[MentionReplacer]:
@@ -274,6 +283,9 @@ def main():
     parser.add_argument("--mention-replace", type=float, default=0.0,
                         help="probability that a training entity is replaced, every epoch anew, by another "
                              "name of its type (alsel_py/mentions.py; default 0: off)")
+    parser.add_argument("--select-by", choices=("f1", "seen-unseen-mean"), default="f1",
+                        help="what picks best.pt: held-out F1, or the mean of held-out F1 and held-out F1 on "
+                             "names that are no training entity (unseen names, which the random split holds few of)")
     parser.add_argument("--mention-dictionary", default=None, metavar="DICT",
                         help="with --mention-replace: also draw names from this jieba-format dictionary "
                              "(nr/nrfg/nrt, ns/nsf, nt)")

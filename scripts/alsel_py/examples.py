@@ -42,14 +42,19 @@ def build_vocabulary(sentences: Sequence[Tuple[List[str], List[str]]], min_word_
 
 
 class Example:
-    __slots__ = ("ids", "word_index", "labels", "word_spans", "text_len")
+    __slots__ = ("ids", "word_index", "labels", "word_spans", "text_len", "text")
 
-    def __init__(self, ids, word_index, labels, word_spans, text_len):
+    def __init__(self, ids, word_index, labels, word_spans, text_len, text=None):
         self.ids = ids                # [CLS] pieces [SEP]
         self.word_index = word_index  # per word: position of its first piece in ids
         self.labels = labels          # per word: label id (tag of the word's first character)
-        self.word_spans = word_spans  # per word: (start, end) code points into the chunk's text
+        self.word_spans = word_spans  # per word: (start, end) code points into the sentence's text
         self.text_len = text_len
+        self.text = text              # the whole sentence's text (shared by its chunks)
+
+    def span_text(self, begin: int, end: int) -> str:
+        """The text of words begin..end-1 (an entity span in word positions)."""
+        return self.text[self.word_spans[begin][0]:self.word_spans[end - 1][1]]
 
 
 def make_examples(sentences, tokenizer: Tokenizer, max_len: int) -> List[Example]:
@@ -80,7 +85,7 @@ def make_examples(sentences, tokenizer: Tokenizer, max_len: int) -> List[Example
             labels = [label_id[tags[enc.word_spans[i][0]]] for i in range(w, w + len(word_index))]
             spans = [enc.word_spans[i] for i in range(w, w + len(word_index))]
             if word_index:
-                examples.append(Example(ids, word_index, labels, spans, len(text)))
+                examples.append(Example(ids, word_index, labels, spans, len(text), text))
             w = end_w
     return examples
 

@@ -57,3 +57,33 @@ def test_evaluation_leaves_the_model_in_training_mode():
     model = LookupTagger([0] * len(vocab))
     evaluate(model, make_examples(SENTENCES, Tokenizer(vocab), 32), batch_tokens=8)
     assert model.training
+
+
+def run_with_seen(tags_of_char, seen_names):
+    vocab = build_vocabulary(SENTENCES, 1)
+    tokenizer = Tokenizer(vocab, do_lower_case=True, fold_fullwidth=True)
+    label_of_piece = [LABELS.index(tags_of_char.get(t, "O")) for t in vocab.tokens]
+    return evaluate(LookupTagger(label_of_piece), make_examples(SENTENCES, tokenizer, 32), batch_tokens=8,
+                    seen_names=seen_names)
+
+
+def test_unseen_names_are_scored_on_their_own():
+    # 张三 and 北京 are training names; 李四 is not. The tagger finds 张三 and 北京 and misses 李四,
+    # and tags 好 as an (unseen, wrong) LOC.
+    tags = {"张": "B-PER", "三": "I-PER", "北": "B-LOC", "京": "I-LOC", "好": "B-LOC"}
+    seen = {"PER": {"张三"}, "LOC": {"北京"}, "ORG": set()}
+    result = run_with_seen(tags, seen)
+    assert result["unseen"]["gold"] == 1
+    assert (result["unseen"]["precision"], result["unseen"]["recall"]) == (0.0, 0.0)
+    assert result["recall"] == pytest.approx(200 / 3)
+    # The same predictions when 李四 is a training name and 好 a training LOC: nothing is unseen.
+    all_seen = run_with_seen(tags, {"PER": {"张三", "李四"}, "LOC": {"北京", "好"}, "ORG": set()})
+    assert all_seen["unseen"] == {"f1": 0.0, "precision": 0.0, "recall": 0.0, "gold": 0}
+    # A name seen as another type counts as unseen for this one.
+    found = run_with_seen(dict(tags, 李="B-PER", 四="I-PER", 好="O"), {"PER": {"张三"}, "LOC": {"北京", "李四"}})
+    assert found["unseen"] == {"f1": pytest.approx(100.0), "precision": pytest.approx(100.0),
+                               "recall": pytest.approx(100.0), "gold": 1}
+
+
+def test_without_seen_names_there_is_no_unseen_score():
+    assert "unseen" not in run({"张": "B-PER", "三": "I-PER"})
