@@ -140,6 +140,7 @@ def summarize(rows: List[Dict]) -> str:
             out.append(f"| {s} | {', '.join(reach)} | {', '.join(reach_random)} | {m:.2f} ± {sd:.2f} "
                        f"| {m30:.2f} ± {sd30:.2f} |")
     out.extend(cost_tables(rows, strategies, seeds, full))
+    out.extend(claims_table(rows, seeds, full))
     out.extend(stopping_table(rows, strategies, seeds))
     return "\n".join(out) + "\n"
 
@@ -196,6 +197,26 @@ def interpolate(points: List[Tuple[float, float]], x: float) -> Optional[float]:
     return None
 
 
+def char_curve(rows: List[Dict], strategy: str, seed: int) -> List[Tuple[float, float]]:
+    """One seed's curve of (labeled characters, F1) up to 50% labeled, the shared random start
+    included."""
+    points = {(r["labeled_chars"], r["f1"]) for r in rows
+              if r["seed"] == seed and r["labeled_chars"] and r["labeled_fraction"] <= 0.5 + 1e-9
+              and (r["strategy"] == strategy or r["round"] == 0)}
+    return sorted(points)
+
+
+def random_chars_at(rows: List[Dict]) -> Dict[float, float]:
+    """Random selection's labeled characters at each fraction of FRACTIONS_FOR_COST (mean over seeds)."""
+    found = {}
+    for f in FRACTIONS_FOR_COST:
+        values = [r["labeled_chars"] for r in rows if r["strategy"] == "random" and abs(r["labeled_fraction"] - f) < 1e-6
+                  and r["labeled_chars"]]
+        if values:
+            found[f] = statistics.mean(values)
+    return found
+
+
 def cost_tables(rows: List[Dict], strategies: List[str], seeds: List[int], full) -> List[str]:
     """The cost view (issue 19): mean length of what each strategy selects, F1 at equal labeled
     characters, and the characters needed to reach 99% of the full-data F1."""
@@ -222,11 +243,7 @@ def cost_tables(rows: List[Dict], strategies: List[str], seeds: List[int], full)
         out.append(f"| (random start, 5%) | {sum(r['batch_chars'] for r in start) / sum(r['batch_sentences'] for r in start):.1f} | | |")
     # F1 at equal characters: each seed's curve F1(labeled chars), read at the characters random
     # selection labeled at each fraction (its mean over seeds).
-    random_chars = {}
-    for f in FRACTIONS_FOR_COST:
-        values = [r["labeled_chars"] for r in rows if r["strategy"] == "random" and abs(r["labeled_fraction"] - f) < 1e-6]
-        if values:
-            random_chars[f] = statistics.mean(values)
+    random_chars = random_chars_at(rows)
     if random_chars:
         out += ["", "F1 at equal annotation cost: each seed's curve of F1 against labeled characters, read "
                 "(linearly between rounds) at the characters random selection labeled at that fraction; mean ± std "
@@ -238,13 +255,7 @@ def cost_tables(rows: List[Dict], strategies: List[str], seeds: List[int], full)
             for s in strategies:
                 values = []
                 for seed in seeds:
-                    points = sorted((r["labeled_chars"], r["f1"]) for r in rows
-                                    if r["strategy"] == s and r["seed"] == seed and r["labeled_chars"]
-                                    and r["labeled_fraction"] <= 0.5 + 1e-9)
-                    if s != "random":
-                        points = sorted(set(points + [(r["labeled_chars"], r["f1"]) for r in rows
-                                                      if r["round"] == 0 and r["seed"] == seed and r["labeled_chars"]]))
-                    y = interpolate(points, chars)
+                    y = interpolate(char_curve(rows, s, seed), chars)
                     if y is not None:
                         values.append(y)
                 if len(values) == 0:
@@ -269,6 +280,105 @@ def cost_tables(rows: List[Dict], strategies: List[str], seeds: List[int], full)
 
 
 FRACTIONS_FOR_COST = [0.10, 0.15, 0.20, 0.25, 0.30, 0.40, 0.50]
+AVERAGES = ["nlc", "trimmed", "mnlp", "entropy"]  # the article's strategies 1-4: per-token measures averaged
+CLAIM_ROUNDS = [0.10, 0.15, 0.20, 0.25, 0.30]     # where the article's claims about LTP live
+
+
+def f1_at(rows: List[Dict], strategy: str, seed: int, fraction: float) -> Optional[float]:
+    return next((r["f1"] for r in rows if r["strategy"] == strategy and r["seed"] == seed
+                 and abs(r["labeled_fraction"] - fraction) < 1e-6), None)
+
+
+def mean_at(rows: List[Dict], strategy: str, seeds: List[int], fraction: float) -> Optional[float]:
+    """Mean F1 over the seeds at one fraction; None unless every seed has it (a comparison of two
+    means is made over the same seeds)."""
+    values = [f1_at(rows, strategy, seed, fraction) for seed in seeds]
+    return None if any(v is None for v in values) else statistics.mean(values)
+
+
+def claims(rows: List[Dict], seeds: List[int], full) -> List[Tuple[str, str, str]]:
+    """The article's claims, each as (claim, evidence, verdict) over the seeds whose curves are
+    complete; verdict is "holds", "fails", "partly" or "open" (not enough data yet)."""
+    found = []
+    target = 0.99 * full[0] if full else None
+    # 1. LTP reaches 99% of the full-data F1 with at most 30% of the sentences.
+    for s in ("ltp", "ltp-unk"):
+        at30 = [f1_at(rows, s, seed, 0.30) for seed in seeds]
+        if target is None or any(v is None for v in at30):
+            found.append((f"{s}: >= 99% of the full-data F1 with <= 30% of the sentences", "", "open"))
+            continue
+        reached = [max(r["f1"] for r in rows if r["strategy"] == s and r["seed"] == seed
+                       and r["labeled_fraction"] <= 0.30 + 1e-9) >= target for seed in seeds]
+        found.append((f"{s}: >= 99% of the full-data F1 with <= 30% of the sentences",
+                      f"F1 at 30%: {statistics.mean(at30):.2f} (seeds: {', '.join(f'{v:.2f}' for v in at30)}); "
+                      f"99% of full-data F1 = {target:.2f}; reached by 30% on {sum(reached)} of {len(seeds)} seeds",
+                      "holds" if all(reached) else ("partly" if any(reached) else "fails")))
+    # 2. LTP ahead of random at every round from 10% to 30%, on every seed.
+    pairs = [(seed, f, f1_at(rows, "ltp", seed, f), f1_at(rows, "random", seed, f)) for seed in seeds for f in CLAIM_ROUNDS]
+    if any(a is None or b is None for _, _, a, b in pairs):
+        found.append(("ltp ahead of random at every round 10%-30%", "", "open"))
+    else:
+        margins = [a - b for _, _, a, b in pairs]
+        ahead = sum(m > 0 for m in margins)
+        found.append(("ltp ahead of random at every round 10%-30%",
+                      f"ahead in {ahead} of {len(pairs)} (seed, round) pairs; margin {min(margins):+.2f} to "
+                      f"{max(margins):+.2f}", "holds" if ahead == len(pairs) else ("partly" if ahead else "fails")))
+    # 3. LTP and LTP+unk ahead of the averaging strategies (mean over seeds, every round 10%-50%).
+    rounds = [f for f in FRACTIONS_FOR_COST]
+    for s in ("ltp", "ltp-unk"):
+        cells, ahead, known = [], 0, 0
+        for f in rounds:
+            mine = mean_at(rows, s, seeds, f)
+            best = [(mean_at(rows, a, seeds, f), a) for a in AVERAGES]
+            if mine is None or any(v is None for v, _ in best):
+                continue
+            value, name = max(best)
+            known += 1
+            ahead += mine > value
+            cells.append(f"{f:.0%} {mine - value:+.2f} ({name})")
+        verdict = "open" if known < len(rounds) else ("holds" if ahead == known else ("partly" if ahead else "fails"))
+        found.append((f"{s} ahead of the best of NLC, trimmed, MNLP, entropy (mean over seeds, 10%-50%)",
+                      f"ahead at {ahead} of {known} rounds; margin over the best average: " + ", ".join(cells), verdict))
+    # 4. Trimmed mean no better than NLC.
+    cells, above, known = [], 0, 0
+    for f in rounds:
+        t, n = mean_at(rows, "trimmed", seeds, f), mean_at(rows, "nlc", seeds, f)
+        if t is None or n is None:
+            continue
+        known += 1
+        above += t > n
+        cells.append(f"{f:.0%} {t - n:+.2f}")
+    found.append(("trimmed no better than NLC (mean over seeds, 10%-50%)",
+                  f"trimmed above NLC at {above} of {known} rounds; trimmed - NLC: " + ", ".join(cells),
+                  "open" if known < len(rounds) else ("holds" if above == 0 else ("partly" if above < known else "fails"))))
+    # 5. Per character (not the article's claim; issue 19's question): LTP against the best average
+    # at the characters random selection labeled at each fraction.
+    cells, ahead, known = [], 0, 0
+    for f, chars in sorted(random_chars_at(rows).items()):
+        def at(s):
+            values = [interpolate(char_curve(rows, s, seed), chars) for seed in seeds]
+            return None if any(v is None for v in values) else statistics.mean(values)
+        mine, best = at("ltp"), [(at(a), a) for a in AVERAGES]
+        if mine is None or any(v is None for v, _ in best):
+            continue
+        value, name = max(best)
+        known += 1
+        ahead += mine > value
+        cells.append(f"{chars / 1000:.0f}k {mine - value:+.2f} ({name})")
+    if known:
+        found.append(("ltp still leads per character (against the best average, at random's characters)",
+                      f"ahead at {ahead} of {known} budgets; margin: " + ", ".join(cells),
+                      "holds" if ahead == known else ("partly" if ahead else "fails")))
+    return found
+
+
+def claims_table(rows: List[Dict], seeds: List[int], full) -> List[str]:
+    out = ["", "### The article's claims, tested\n",
+           f"Computed by `al_report.py` from the rows above over seeds {', '.join(map(str, seeds))} "
+           "(a claim about means compares means over the same seeds; `open` = a curve is not complete yet).\n",
+           "| claim | evidence | verdict |", "|---|---|---|"]
+    out += [f"| {claim} | {evidence} | **{verdict}** |" for claim, evidence, verdict in claims(rows, seeds, full)]
+    return out
 
 
 def plot_by_chars(rows: List[Dict], path: str, title: str):

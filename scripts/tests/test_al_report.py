@@ -1,0 +1,77 @@
+"""al_report.py's test of the article's claims (claims()), on made-up curves whose verdicts are
+known: each claim is checked both ways."""
+
+import al_report
+
+FRACTIONS = [0.05, 0.10, 0.15, 0.20, 0.25, 0.30, 0.40, 0.50]
+STRATEGIES = ["random", "nlc", "trimmed", "mnlp", "entropy", "ltp", "ltp-unk"]
+
+
+def make_rows(f1, chars_per_sentence=None, seeds=(1, 2), universe=1000):
+    """f1(strategy, seed, fraction) -> F1 (round 0, the shared random start: random's); the
+    selected sentences have chars_per_sentence[strategy] characters (50 by default)."""
+    rows = []
+    for seed in seeds:
+        for s in STRATEGIES:
+            for round_index, fraction in enumerate(FRACTIONS + ([1.0] if s == "random" else [])):
+                sentences = int(fraction * universe)
+                length = (chars_per_sentence or {}).get(s, 50) if round_index else 50
+                rows.append({"strategy": s, "seed": seed, "round": round_index, "labeled_fraction": fraction,
+                             "labeled_sentences": sentences, "f1": 90.0 if fraction == 1.0 else f1(s if round_index else "random", seed, fraction),
+                             "labeled_chars": 50 * int(0.05 * universe) + length * (sentences - int(0.05 * universe)),
+                             "batch_chars": None, "batch_sentences": None})
+    return rows
+
+
+RANK = {"random": 0.0, "trimmed": 1.0, "nlc": 2.0, "mnlp": 2.0, "entropy": 2.0, "ltp": 3.0, "ltp-unk": 3.5}
+
+
+def verdicts(rows):
+    by = al_report.curves(rows)
+    return {claim: (evidence, verdict) for claim, evidence, verdict in
+            al_report.claims(rows, [1, 2], al_report.full_data_f1(by))}
+
+
+def find(found, start):
+    return next(v for k, v in found.items() if k.startswith(start))
+
+
+def test_the_article_ranking_holds_and_saturation_is_measured():
+    # Every curve rises 1 point per 1%; LTP is 3 above random; full data 90 (99% = 89.1).
+    found = verdicts(make_rows(lambda s, seed, f: 50 + 100 * f + RANK[s]))
+    assert find(found, "ltp ahead of random")[1] == "holds"
+    assert find(found, "ltp ahead of the best")[1] == "holds"
+    assert find(found, "ltp-unk ahead of the best")[1] == "holds"
+    assert find(found, "trimmed no better")[1] == "holds"
+    assert find(found, "ltp: >= 99%")[1] == "fails"  # 83 at 30%
+    saturated = verdicts(make_rows(lambda s, seed, f: min(90.0, 60 + 100 * f) + RANK[s] / 10))
+    assert find(saturated, "ltp: >= 99%")[1] == "holds"
+
+
+def test_each_claim_can_fail():
+    # trimmed best of all, random ahead of LTP on seed 2 only.
+    def f1(s, seed, f):
+        value = 50 + 100 * f + {"trimmed": 5.0, "random": 4.0 if seed == 2 else 0.0}.get(s, RANK[s])
+        return value
+    found = verdicts(make_rows(f1))
+    assert find(found, "ltp ahead of random")[1] == "partly"
+    assert find(found, "ltp ahead of the best")[1] == "fails"
+    assert find(found, "trimmed no better")[1] == "fails"
+
+
+def test_per_character_lead_depends_on_what_ltp_selects():
+    f1 = lambda s, seed, f: 50 + 100 * f + RANK[s]  # noqa: E731
+    # LTP picks sentences twice as long as everyone else: behind at equal characters.
+    long_ltp = verdicts(make_rows(f1, {"ltp": 100}))
+    assert find(long_ltp, "ltp still leads per character")[1] == "fails"
+    same_length = verdicts(make_rows(f1))
+    assert find(same_length, "ltp still leads per character")[1] == "holds"
+
+
+def test_missing_rounds_leave_a_claim_open():
+    rows = [r for r in make_rows(lambda s, seed, f: 50 + 100 * f + RANK[s])
+            if not (r["strategy"] == "ltp" and r["seed"] == 2 and r["labeled_fraction"] > 0.2)]
+    found = verdicts(rows)
+    assert find(found, "ltp ahead of random")[1] == "open"
+    assert find(found, "ltp ahead of the best")[1] == "open"
+    assert find(found, "ltp: >= 99%")[1] == "open"
