@@ -113,7 +113,7 @@ def train(args):
                            "state": state, "config": model_config(args)}, last_path)
 
     replacer = make_mention_replacer(args, train_sentences)
-    seen_names = {kind: set(names) for kind, names in training_names(train_sentences).items()}
+    seen_names = seen_name_sets(train_sentences)
     model.train()
     last_save = time.time()
     while state["epoch"] < args.epochs:
@@ -170,6 +170,11 @@ def train(args):
         log_event(args.run_dir, event="epoch", epoch=state["epoch"], dev=dev, select_by=args.select_by,
                   score=round(score, 4), best_score=state["best_f1"],
                   train_hours=round(state["seconds"] / 3600, 3))
+
+
+def seen_name_sets(train_sentences):
+    """type -> the entity strings of that type in the training sentences (what "unseen" is against)."""
+    return {kind: set(names) for kind, names in training_names(train_sentences).items()}
 
 
 def selection_score(dev, select_by: str) -> float:
@@ -230,6 +235,17 @@ def distillation_loss(teacher: nn.Module, model: nn.Module, ids, attention, word
                                             model.end_transitions, unary, pair)
 
 
+def evaluate_held_out(args):
+    """--evaluate MODEL: the held-out scores an epoch of this run logs, for a model made elsewhere
+    (e.g. a shipped one, to compare a new recipe's unseen-name F1 with)."""
+    torch.set_num_threads(args.threads)
+    vocab, tokenizer, train_sentences, dev_sentences = prepare(args)
+    model = load_teacher(args.evaluate, vocab)
+    seen_names = seen_name_sets(train_sentences)
+    dev = evaluate(model, make_examples(dev_sentences, tokenizer, args.max_len), args.batch_tokens * 2, seen_names)
+    print(json.dumps({"model": args.evaluate, "held_out": dev, "seen_unseen_mean": seen_unseen_mean(dev)}))
+
+
 def export(args):
     torch.set_num_threads(args.threads)
     vocab, tokenizer, _, dev_sentences = prepare(args)
@@ -273,6 +289,9 @@ def main():
     parser.add_argument("--train", default=os.path.join(msra_dir(), "train.bio"))
     parser.add_argument("--test", default=None, help="BIO file evaluated at export (final number only)")
     parser.add_argument("--export", default=None, help="write the TorchScript model here and exit")
+    parser.add_argument("--evaluate", default=None, metavar="MODEL",
+                        help="print MODEL's held-out F1 and unseen-name F1 on this run's split (a TorchScript "
+                             "model with this run's vocabulary, or a best.pt/last.pt) and exit")
     parser.add_argument("--init-from", default=None,
                         help="start from these weights (best.pt/last.pt, encoder.pt from pretrain_mlm.py, or an exported model); vocabulary must match")
     parser.add_argument("--epochs", type=int, default=20)
@@ -307,6 +326,8 @@ def main():
     args = parser.parse_args()
     if args.export:
         export(args)
+    elif args.evaluate:
+        evaluate_held_out(args)
     else:
         train(args)
 
