@@ -312,7 +312,7 @@ def claims(rows: List[Dict], seeds: List[int], full) -> List[Tuple[str, str, str
         found.append((f"{s}: >= 99% of the full-data F1 with <= 30% of the sentences",
                       f"F1 at 30%: {statistics.mean(at30):.2f} (seeds: {', '.join(f'{v:.2f}' for v in at30)}); "
                       f"99% of full-data F1 = {target:.2f}; reached by 30% on {sum(reached)} of {len(seeds)} seeds",
-                      "holds" if all(reached) else ("partly" if any(reached) else "fails")))
+                      verdict(sum(reached), len(seeds), len(seeds))))
     # 2. LTP ahead of random at every round from 10% to 30%, on every seed.
     pairs = [(seed, f, f1_at(rows, "ltp", seed, f), f1_at(rows, "random", seed, f)) for seed in seeds for f in CLAIM_ROUNDS]
     if any(a is None or b is None for _, _, a, b in pairs):
@@ -322,54 +322,56 @@ def claims(rows: List[Dict], seeds: List[int], full) -> List[Tuple[str, str, str
         ahead = sum(m > 0 for m in margins)
         found.append(("ltp ahead of random at every round 10%-30%",
                       f"ahead in {ahead} of {len(pairs)} (seed, round) pairs; margin {min(margins):+.2f} to "
-                      f"{max(margins):+.2f}", "holds" if ahead == len(pairs) else ("partly" if ahead else "fails")))
+                      f"{max(margins):+.2f}", verdict(ahead, len(pairs), len(pairs))))
     # 3. LTP and LTP+unk ahead of the averaging strategies (mean over seeds, every round 10%-50%).
-    rounds = [f for f in FRACTIONS_FOR_COST]
+    rounds = [(f, f"{f:.0%}") for f in FRACTIONS_FOR_COST]
+    at_round = lambda s, f: mean_at(rows, s, seeds, f)  # noqa: E731
     for s in ("ltp", "ltp-unk"):
-        cells, ahead, known = [], 0, 0
-        for f in rounds:
-            mine = mean_at(rows, s, seeds, f)
-            best = [(mean_at(rows, a, seeds, f), a) for a in AVERAGES]
-            if mine is None or any(v is None for v, _ in best):
-                continue
-            value, name = max(best)
-            known += 1
-            ahead += mine > value
-            cells.append(f"{f:.0%} {mine - value:+.2f} ({name})")
-        verdict = "open" if known < len(rounds) else ("holds" if ahead == known else ("partly" if ahead else "fails"))
+        ahead, known, cells = lead(rounds, at_round, s, AVERAGES)
         found.append((f"{s} ahead of the best of NLC, trimmed, MNLP, entropy (mean over seeds, 10%-50%)",
-                      f"ahead at {ahead} of {known} rounds; margin over the best average: " + ", ".join(cells), verdict))
+                      f"ahead at {ahead} of {known} rounds; margin over the best average: " + ", ".join(cells),
+                      verdict(ahead, known, len(rounds))))
     # 4. Trimmed mean no better than NLC.
-    cells, above, known = [], 0, 0
-    for f in rounds:
-        t, n = mean_at(rows, "trimmed", seeds, f), mean_at(rows, "nlc", seeds, f)
-        if t is None or n is None:
-            continue
-        known += 1
-        above += t > n
-        cells.append(f"{f:.0%} {t - n:+.2f}")
+    above, known, cells = lead(rounds, at_round, "trimmed", ["nlc"])
     found.append(("trimmed no better than NLC (mean over seeds, 10%-50%)",
                   f"trimmed above NLC at {above} of {known} rounds; trimmed - NLC: " + ", ".join(cells),
-                  "open" if known < len(rounds) else ("holds" if above == 0 else ("partly" if above < known else "fails"))))
+                  verdict(known - above, known, len(rounds))))
     # 5. Per character (not the article's claim; issue 19's question): LTP against the best average
     # at the characters random selection labeled at each fraction.
-    cells, ahead, known = [], 0, 0
-    for f, chars in sorted(random_chars_at(rows).items()):
-        def at(s):
-            values = [interpolate(char_curve(rows, s, seed), chars) for seed in seeds]
-            return None if any(v is None for v in values) else statistics.mean(values)
-        mine, best = at("ltp"), [(at(a), a) for a in AVERAGES]
-        if mine is None or any(v is None for v, _ in best):
-            continue
-        value, name = max(best)
-        known += 1
-        ahead += mine > value
-        cells.append(f"{chars / 1000:.0f}k {mine - value:+.2f} ({name})")
+    budgets = [(chars, f"{chars / 1000:.0f}k") for _, chars in sorted(random_chars_at(rows).items())]
+
+    def at_chars(s, chars):
+        values = [interpolate(char_curve(rows, s, seed), chars) for seed in seeds]
+        return None if any(v is None for v in values) else statistics.mean(values)
+    ahead, known, cells = lead(budgets, at_chars, "ltp", AVERAGES)
     if known:
         found.append(("ltp still leads per character (against the best average, at random's characters)",
                       f"ahead at {ahead} of {known} budgets; margin: " + ", ".join(cells),
-                      "holds" if ahead == known else ("partly" if ahead else "fails")))
+                      verdict(ahead, known, known)))
     return found
+
+
+def lead(points: List[Tuple[float, str]], value_of, mine: str, rivals: List[str]) -> Tuple[int, int, List[str]]:
+    """At each (x, label) where every curve has a value: is `mine` above the best of `rivals`?
+    Returns (points where it is, points compared, "label margin (best rival)" cells)."""
+    ahead, known, cells = 0, 0, []
+    for x, label in points:
+        value = value_of(mine, x)
+        best = [(value_of(r, x), r) for r in rivals]
+        if value is None or any(v is None for v, _ in best):
+            continue
+        top, name = max(best)
+        known += 1
+        ahead += value > top
+        cells.append(f"{label} {value - top:+.2f}" + (f" ({name})" if len(rivals) > 1 else ""))
+    return ahead, known, cells
+
+
+def verdict(good: int, known: int, expected: int) -> str:
+    """holds: good at every point; open: fewer points than expected compared (curves incomplete)."""
+    if known < expected or not known:
+        return "open"
+    return "holds" if good == known else ("partly" if good else "fails")
 
 
 def claims_table(rows: List[Dict], seeds: List[int], full) -> List[str]:
