@@ -75,3 +75,11 @@ def test_missing_rounds_leave_a_claim_open():
     assert find(found, "ltp ahead of random")[1] == "open"
     assert find(found, "ltp ahead of the best")[1] == "open"
     assert find(found, "ltp: >= 99%")[1] == "open"
+
+
+def test_shares_of_the_full_data_f1():
+    rows = make_rows(lambda s, seed, f: 45.0 + (seed - 1) * 9.0 if f == 0.30 else 30.0)  # full data: 90
+    table = "\n".join(al_report.relative_table(al_report.curves(rows), STRATEGIES, FRACTIONS, 90.0))
+    assert "| 30% | 55.0 | 55.0 |" in table  # mean of 45 and 54, over 90
+    assert "| 5% | 33.3 |" in table
+    assert "100%" not in table
