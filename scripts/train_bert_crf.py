@@ -35,6 +35,7 @@ from typing import Optional
 import torch
 import torch.nn as nn
 
+from alsel_py.averaging import average_state_dicts
 from alsel_py.bio import read_bio
 from alsel_py.distill import crf_marginals, expected_negative_log_likelihood
 from alsel_py.evaluation import evaluate, seen_unseen_mean
@@ -160,11 +161,13 @@ def train(args):
         state["batch"] = 0
         state["history"].append({"epoch": state["epoch"], "dev": dev, "loss": epoch_loss / max(1, epoch_words)})
         score = selection_score(dev, args.select_by)
+        weights = {"model": model.state_dict(), "config": model_config(args), "epoch": state["epoch"], "dev": dev,
+                   "lexicon": lexicon_info}
+        if args.keep_epoch_weights:
+            atomic_torch_save(weights, os.path.join(args.run_dir, f"epoch-{state['epoch']}.pt"))
         if score > state["best_f1"]:
             state["best_f1"] = score
-            atomic_torch_save({"model": model.state_dict(), "config": model_config(args),
-                               "epoch": state["epoch"], "dev": dev, "lexicon": lexicon_info},
-                              os.path.join(args.run_dir, "best.pt"))
+            atomic_torch_save(weights, os.path.join(args.run_dir, "best.pt"))
         save_last()
         last_save = time.time()
         log_event(args.run_dir, event="epoch", epoch=state["epoch"], dev=dev, select_by=args.select_by,
@@ -246,10 +249,35 @@ def evaluate_held_out(args):
     print(json.dumps({"model": args.evaluate, "held_out": dev, "seen_unseen_mean": seen_unseen_mean(dev)}))
 
 
+def average_checkpoints(args):
+    """--average CKPT... --average-out OUT: the mean of the checkpoints' weights (epoch-N.pt files of
+    one run, from --keep-epoch-weights), scored on this run's held-out split like an epoch, written
+    as OUT in best.pt's format (so --export --checkpoint OUT exports it)."""
+    if not args.average_out:
+        raise SystemExit("--average needs --average-out OUT")
+    torch.set_num_threads(args.threads)
+    vocab, tokenizer, train_sentences, dev_sentences = prepare(args)
+    checkpoints = [torch.load(path) for path in args.average]
+    config = checkpoints[0]["config"]
+    if any(c["config"] != config for c in checkpoints):
+        raise SystemExit("--average: the checkpoints' model configurations differ")
+    model = build_model(len(vocab), config)
+    try:
+        model.load_state_dict(average_state_dicts([c["model"] for c in checkpoints]))
+    except ValueError as error:
+        raise SystemExit(f"--average: {error}")
+    dev = evaluate(model, make_examples(dev_sentences, tokenizer, config["max_len"]), args.batch_tokens * 2,
+                   seen_name_sets(train_sentences))
+    atomic_torch_save({"model": model.state_dict(), "config": config, "epoch": checkpoints[-1]["epoch"], "dev": dev,
+                       "lexicon": checkpoints[0].get("lexicon"), "averaged": list(args.average)}, args.average_out)
+    print(json.dumps({"averaged": args.average, "out": args.average_out, "held_out": dev,
+                      "seen_unseen_mean": seen_unseen_mean(dev)}))
+
+
 def export(args):
     torch.set_num_threads(args.threads)
     vocab, tokenizer, _, dev_sentences = prepare(args)
-    checkpoint = torch.load(os.path.join(args.run_dir, "best.pt"))
+    checkpoint = torch.load(args.checkpoint or os.path.join(args.run_dir, "best.pt"))
     model = build_model(len(vocab), checkpoint["config"])
     model.load_state_dict(checkpoint["model"])
     model.eval()
@@ -273,6 +301,7 @@ def export(args):
         "training_data": {"train": os.path.basename(args.train), "held_out_sentences": len(dev_sentences),
                           "source": "MSRA NER, SIGHAN 2006 bakeoff 3"},
         "trained_epochs": checkpoint["epoch"],
+        "averaged_checkpoints": checkpoint.get("averaged"),
         "lexicon": checkpoint.get("lexicon"),
         "held_out": checkpoint["dev"],
         "test": test_result,
@@ -289,6 +318,13 @@ def main():
     parser.add_argument("--train", default=os.path.join(msra_dir(), "train.bio"))
     parser.add_argument("--test", default=None, help="BIO file evaluated at export (final number only)")
     parser.add_argument("--export", default=None, help="write the TorchScript model here and exit")
+    parser.add_argument("--checkpoint", default=None, help="--export: the weights to export (default RUN_DIR/best.pt)")
+    parser.add_argument("--keep-epoch-weights", action="store_true",
+                        help="also write each epoch's weights as RUN_DIR/epoch-N.pt (for --average)")
+    parser.add_argument("--average", nargs="+", default=None, metavar="CKPT",
+                        help="average these checkpoints' weights (epoch-N.pt of this run), score the mean on the "
+                             "held-out split, write it to --average-out and exit")
+    parser.add_argument("--average-out", default=None, metavar="OUT", help="where --average writes its checkpoint")
     parser.add_argument("--evaluate", default=None, metavar="MODEL",
                         help="print MODEL's held-out F1 and unseen-name F1 on this run's split (a TorchScript "
                              "model with this run's vocabulary, or a best.pt/last.pt) and exit")
@@ -328,6 +364,8 @@ def main():
         export(args)
     elif args.evaluate:
         evaluate_held_out(args)
+    elif args.average:
+        average_checkpoints(args)
     else:
         train(args)
 

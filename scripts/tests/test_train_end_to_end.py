@@ -74,3 +74,30 @@ def test_teacher_with_another_vocabulary_is_refused(tmp_path):
     result = subprocess.run([sys.executable, SCRIPT, "--run-dir", str(tmp_path / "s"), "--train", b,
                              "--teacher", str(tmp_path / "t" / "best.pt"), *common], capture_output=True, text=True)
     assert result.returncode != 0 and "vocabulary differs" in result.stderr
+
+
+def test_epoch_weights_averaged_scored_and_exported(tmp_path):
+    data = str(tmp_path / "a.bio")
+    write_corpus(data, 120, 2)
+    run_dir = str(tmp_path / "r")
+    common = ["--run-dir", run_dir, "--train", data, "--held-out", "30", "--batch-tokens", "400", "--threads", "1",
+              "--hidden", "32", "--layers", "1", "--heads", "2", "--ffn", "64", "--precision", "fp32"]
+    run(*common, "--epochs", "3", "--lr", "1e-2", "--warmup", "5", "--keep-epoch-weights",
+        "--select-by", "seen-unseen-mean")
+    epochs = events(run_dir, "epoch")
+    assert [e["select_by"] for e in epochs] == ["seen-unseen-mean"] * 3
+    assert all("unseen" in e["dev"] for e in epochs)
+    kept = [os.path.join(run_dir, f"epoch-{i}.pt") for i in (1, 2, 3)]
+    assert all(os.path.exists(p) for p in kept)
+    out = json.loads(run(*common, "--average", *kept[1:], "--average-out", str(tmp_path / "avg.pt")))
+    assert out["averaged"] == kept[1:] and 0.0 <= out["held_out"]["f1"] <= 100.0
+    assert "unseen" in out["held_out"]
+    model = str(tmp_path / "avg-model.pt")
+    run(*common, "--export", model, "--checkpoint", str(tmp_path / "avg.pt"))
+    meta = json.loads(zipfile.ZipFile(model).read(
+        [n for n in zipfile.ZipFile(model).namelist() if n.endswith("alsel/meta.json")][0]))
+    assert meta["averaged_checkpoints"] == kept[1:]
+    assert meta["held_out"]["f1"] == out["held_out"]["f1"]
+    # What --evaluate says of the exported average is what --average measured.
+    evaluated = json.loads(run(*common, "--evaluate", model))
+    assert abs(evaluated["held_out"]["f1"] - out["held_out"]["f1"]) < 1e-6
