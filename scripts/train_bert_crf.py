@@ -78,7 +78,7 @@ def train(args):
     if lexicon is not None:
         model.lexicon.fill(lexicon[0], lexicon[1])
     lexicon_info = lexicon[2] if lexicon is not None else None
-    teacher = load_teacher(args.teacher, vocab) if args.teacher else None
+    teacher = load_frozen_model(args.teacher, vocab) if args.teacher else None
     precision = resolve_precision(args.precision)
     optimizer = make_optimizer(model, args.lr, args.weight_decay)
     steps_per_epoch = len(make_batches(train_examples, args.batch_tokens, None))
@@ -202,8 +202,8 @@ def make_mention_replacer(args, train_sentences) -> Optional[MentionReplacer]:
                            args.mention_dictionary_share if dictionary else 0.0)
 
 
-def load_teacher(path: str, vocab: Vocabulary) -> nn.Module:
-    """--teacher: an exported TorchScript model (alsel/vocab.txt inside) or a run's best.pt /
+def load_frozen_model(path: str, vocab: Vocabulary) -> nn.Module:
+    """--teacher and --evaluate: an exported TorchScript model (alsel/vocab.txt inside) or a run's best.pt /
     last.pt (vocab.txt beside it), with this run's vocabulary; frozen, in eval mode."""
     if is_torchscript_file(path):
         extra = {"alsel/vocab.txt": ""}
@@ -243,7 +243,7 @@ def evaluate_held_out(args):
     (e.g. a shipped one, to compare a new recipe's unseen-name F1 with)."""
     torch.set_num_threads(args.threads)
     vocab, tokenizer, train_sentences, dev_sentences = prepare(args)
-    model = load_teacher(args.evaluate, vocab)
+    model = load_frozen_model(args.evaluate, vocab)
     seen_names = seen_name_sets(train_sentences)
     dev = evaluate(model, make_examples(dev_sentences, tokenizer, args.max_len), args.batch_tokens * 2, seen_names)
     print(json.dumps({"model": args.evaluate, "held_out": dev, "seen_unseen_mean": seen_unseen_mean(dev)}))
