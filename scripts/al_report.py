@@ -89,9 +89,11 @@ def summarize(rows: List[Dict]) -> str:
     strategies = [s for s in STRATEGY_ORDER if s in by]
     seeds = sorted({r["seed"] for r in rows})
     fractions = sorted({f for s in strategies for f in by[s]})
-    universe = max(r["labeled_sentences"] / r["labeled_fraction"] for r in rows)
+    # The 100% point labels the whole universe; without it, the estimate from a rounded fraction.
+    whole = [r["labeled_sentences"] for r in rows if r["labeled_fraction"] >= 1.0]
+    universe = f"{max(whole)}" if whole else f"about {max(r['labeled_sentences'] / r['labeled_fraction'] for r in rows):.0f}"
     out = []
-    out.append(f"Seeds: {', '.join(map(str, seeds))}; universe {universe:.0f} sentences.\n")
+    out.append(f"Seeds: {', '.join(map(str, seeds))}; universe {universe} sentences.\n")
     out.append("### Entity F1 (mean ± std over seeds)\n")
     out.append("| labeled | " + " | ".join(TITLES[s] for s in strategies) + " |")
     out.append("|---|" + "---|" * len(strategies))
@@ -392,10 +394,21 @@ def verdict(good: int, known: int, expected: int) -> str:
     return "holds" if good == known else ("partly" if good else "fails")
 
 
+def complete_seeds(rows: List[Dict], seeds: List[int]) -> List[int]:
+    """The seeds on which every strategy of the results has reached 50% labeled."""
+    strategies = {r["strategy"] for r in rows}
+    reached = {(r["strategy"], r["seed"]) for r in rows if r["labeled_fraction"] >= 0.5 - 1e-9}
+    return [seed for seed in seeds if all((s, seed) in reached for s in strategies)]
+
+
 def claims_table(rows: List[Dict], seeds: List[int], full) -> List[str]:
+    complete = complete_seeds(rows, seeds)
+    left_out = [seed for seed in seeds if seed not in complete]
+    seeds = complete or seeds
     out = ["", "### The article's claims, tested\n",
-           f"Computed by `al_report.py` from the rows above over seeds {', '.join(map(str, seeds))} "
-           "(a claim about means compares means over the same seeds; `open` = a curve is not complete yet).\n",
+           f"Computed by `al_report.py` from the rows above over seeds {', '.join(map(str, seeds))}"
+           + (f" (seed {', '.join(map(str, left_out))} left out: not every curve has reached 50% yet)" if complete and left_out else "")
+           + "; a claim about means compares means over the same seeds; `open` = a curve is not complete yet.\n",
            "| claim | evidence | verdict |", "|---|---|---|"]
     out += [f"| {claim} | {evidence} | **{verdict}** |" for claim, evidence, verdict in claims(rows, seeds, full)]
     return out

@@ -83,3 +83,12 @@ def test_shares_of_the_full_data_f1():
     assert "| 30% | 55.0 | 55.0 |" in table  # mean of 45 and 54, over 90
     assert "| 5% | 33.3 |" in table
     assert "100%" not in table
+
+
+def test_claims_leave_out_a_seed_whose_curves_are_incomplete():
+    rows = make_rows(lambda s, seed, f: 50 + 100 * f + RANK[s], seeds=(1, 2, 3))
+    rows = [r for r in rows if not (r["seed"] == 3 and r["strategy"] == "ltp" and r["labeled_fraction"] > 0.1)]
+    assert al_report.complete_seeds(rows, [1, 2, 3]) == [1, 2]
+    table = "\n".join(al_report.claims_table(rows, [1, 2, 3], al_report.full_data_f1(al_report.curves(rows))))
+    assert "over seeds 1, 2 (seed 3 left out" in table
+    assert "**open**" not in table
