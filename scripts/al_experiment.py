@@ -97,8 +97,8 @@ FULL = dict(REDUCED, universe_sentences=0, test_sentences=0, arch="bert", lr=1e-
 
 # The issue-19 protocol: the article's regime on two CPU cores. All of train.bio is the universe
 # and the full test split scores every point; the model is the BiLSTM-CRF of models/README.md
-# (the shipped one scores 85.81 on test; this protocol's 100% point 84.76 over two seeds), fast enough to be retrained dozens of
-# times. Rounds after the first are warm-started: each continues from the previous round's
+# (the shipped one scores 85.81 on test; this protocol's 100% point 84.76 over two seeds), fast
+# enough to be retrained dozens of times. Rounds after the first are warm-started: each continues from the previous round's
 # weights with a fresh optimizer and schedule for `epochs` passes over the labeled set (at least
 # `min_steps` updates), instead of the article's retraining from scratch (docs/experiments/msra-al
 # says what that changes). The 100% point is the model card's recipe from scratch.
