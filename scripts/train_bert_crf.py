@@ -238,14 +238,19 @@ def distillation_loss(teacher: nn.Module, model: nn.Module, ids, attention, word
                                             model.end_transitions, unary, pair)
 
 
+def held_out_scores(model, args, tokenizer, train_sentences, dev_sentences, max_len: int):
+    """F1 and unseen-name F1 on the held-out split, as every epoch logs them."""
+    return evaluate(model, make_examples(dev_sentences, tokenizer, max_len), args.batch_tokens * 2,
+                    seen_name_sets(train_sentences))
+
+
 def evaluate_held_out(args):
     """--evaluate MODEL: the held-out scores an epoch of this run logs, for a model made elsewhere
     (e.g. a shipped one, to compare a new recipe's unseen-name F1 with)."""
     torch.set_num_threads(args.threads)
     vocab, tokenizer, train_sentences, dev_sentences = prepare(args)
-    model = load_frozen_model(args.evaluate, vocab)
-    seen_names = seen_name_sets(train_sentences)
-    dev = evaluate(model, make_examples(dev_sentences, tokenizer, args.max_len), args.batch_tokens * 2, seen_names)
+    dev = held_out_scores(load_frozen_model(args.evaluate, vocab), args, tokenizer, train_sentences, dev_sentences,
+                          args.max_len)
     print(json.dumps({"model": args.evaluate, "held_out": dev, "seen_unseen_mean": seen_unseen_mean(dev)}))
 
 
@@ -266,8 +271,7 @@ def average_checkpoints(args):
         model.load_state_dict(average_state_dicts([c["model"] for c in checkpoints]))
     except ValueError as error:
         raise SystemExit(f"--average: {error}")
-    dev = evaluate(model, make_examples(dev_sentences, tokenizer, config["max_len"]), args.batch_tokens * 2,
-                   seen_name_sets(train_sentences))
+    dev = held_out_scores(model, args, tokenizer, train_sentences, dev_sentences, config["max_len"])
     atomic_torch_save({"model": model.state_dict(), "config": config, "epoch": checkpoints[-1]["epoch"], "dev": dev,
                        "lexicon": checkpoints[0].get("lexicon"), "averaged": list(args.average)}, args.average_out)
     print(json.dumps({"averaged": args.average, "out": args.average_out, "held_out": dev,
