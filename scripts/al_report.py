@@ -151,6 +151,8 @@ def summarize(rows: List[Dict]) -> str:
 def relative_table(by, strategies: List[str], fractions: List[float], full: float) -> List[str]:
     """Mean F1 as a share of the full-data F1: the saturation the article's claims are about, in a
     form that compares across regimes (a model that reaches 89 with all the data, or 85)."""
+    if full <= 0:  # a model that learned nothing (the smoke protocols): no shares to give
+        return []
     out = ["### F1 as a share of the full-data F1 (%, mean over seeds)\n",
            "| labeled | " + " | ".join(TITLES[s] for s in strategies) + " |", "|---|" + "---|" * len(strategies)]
     for f in fractions:

@@ -92,3 +92,8 @@ def test_claims_leave_out_a_seed_whose_curves_are_incomplete():
     table = "\n".join(al_report.claims_table(rows, [1, 2, 3], al_report.full_data_f1(al_report.curves(rows))))
     assert "over seeds 1, 2 (seed 3 left out" in table
     assert "**open**" not in table
+
+
+def test_no_shares_of_a_zero_full_data_f1():
+    rows = make_rows(lambda s, seed, f: 0.0)
+    assert al_report.relative_table(al_report.curves(rows), STRATEGIES, FRACTIONS, 0.0) == []
