@@ -83,6 +83,7 @@ def train(args):
     optimizer = make_optimizer(model, args.lr, args.weight_decay)
     steps_per_epoch = len(make_batches(train_examples, args.batch_tokens, None))
     total_steps = steps_per_epoch * args.epochs
+    # best_f1 holds the best --select-by score (the name is kept so older last.pt files resume).
     state = {"epoch": 0, "batch": 0, "step": 0, "best_f1": -1.0, "history": [], "seconds": 0.0}
     last_path = os.path.join(args.run_dir, "last.pt")
     if os.path.exists(last_path):
