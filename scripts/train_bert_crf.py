@@ -49,6 +49,7 @@ from alsel_py.models.factory import architecture_name, build_model, model_config
 from alsel_py.msra import LABELS, msra_dir
 from alsel_py.precision import autocast_context, resolve_precision
 from alsel_py.tokenizer import SPECIAL_TOKENS, UNK, Vocabulary
+from alsel_py.vocab_remap import VocabularyRemap
 from alsel_py.training import (add_common_arguments, atomic_torch_save, learning_rate, log_event, make_optimizer,
                                optimizer_step, prepare)
 
@@ -78,7 +79,7 @@ def train(args):
     if lexicon is not None:
         model.lexicon.fill(lexicon[0], lexicon[1])
     lexicon_info = lexicon[2] if lexicon is not None else None
-    teacher = load_frozen_model(args.teacher, vocab) if args.teacher else None
+    teacher = load_frozen_model(args.teacher, vocab, remap=True) if args.teacher else None
     precision = resolve_precision(args.precision)
     optimizer = make_optimizer(model, args.lr, args.weight_decay)
     steps_per_epoch = len(make_batches(train_examples, args.batch_tokens, None))
@@ -203,9 +204,10 @@ def make_mention_replacer(args, train_sentences) -> Optional[MentionReplacer]:
                            args.mention_dictionary_share if dictionary else 0.0)
 
 
-def load_frozen_model(path: str, vocab: Vocabulary) -> nn.Module:
+def load_frozen_model(path: str, vocab: Vocabulary, remap: bool = False) -> nn.Module:
     """--teacher and --evaluate: an exported TorchScript model (alsel/vocab.txt inside) or a run's best.pt /
-    last.pt (vocab.txt beside it), with this run's vocabulary; frozen, in eval mode."""
+    last.pt (vocab.txt beside it); frozen, in eval mode. Its vocabulary must be this run's unless `remap`
+    (--teacher), which reads it through VocabularyRemap (alsel_py/vocab_remap.py)."""
     if is_torchscript_file(path):
         extra = {"alsel/vocab.txt": ""}
         teacher = torch.jit.load(path, _extra_files=extra)
@@ -214,17 +216,23 @@ def load_frozen_model(path: str, vocab: Vocabulary) -> nn.Module:
     else:
         with open(os.path.join(os.path.dirname(os.path.abspath(path)), "vocab.txt"), encoding="utf-8", newline="") as f:
             teacher_vocab = f.read()
-    if teacher_vocab != vocab.to_text():
-        raise SystemExit(f"{path}: the teacher's vocabulary differs from this run's vocab.txt "
+    same_vocabulary = teacher_vocab == vocab.to_text()
+    if not same_vocabulary and not remap:
+        raise SystemExit(f"{path}: the model's vocabulary differs from this run's vocab.txt "
                          "(use the same --train, --held-out, --held-out-split, --seed and --min-word-count)")
     if not is_torchscript_file(path):
         checkpoint = torch.load(path)
-        teacher = build_model(len(vocab), checkpoint["config"])
+        teacher = build_model(len(Vocabulary.from_text(teacher_vocab)), checkpoint["config"])
         teacher.load_state_dict(checkpoint["model"])
     teacher.eval()
     for p in teacher.parameters():
         p.requires_grad_(False)
-    return teacher
+    if same_vocabulary:
+        return teacher
+    remapped = VocabularyRemap(teacher, vocab, Vocabulary.from_text(teacher_vocab))
+    print(f"{path}: another vocabulary; its ids are mapped from this run's "
+          f"({remapped.missing} of {len(vocab)} pieces are [UNK] to it)", flush=True)
+    return remapped
 
 
 def distillation_loss(teacher: nn.Module, model: nn.Module, ids, attention, word_index, emissions: torch.Tensor,
@@ -353,7 +361,8 @@ def main():
                         help="with --mention-dictionary: share of replacements drawn from it")
     parser.add_argument("--teacher", default=None,
                         help="distill from this CRF model's marginals on the training text (exported .pt or a "
-                             "run's best.pt; same vocabulary, hence same split)")
+                             "run's best.pt). A teacher trained on another split has another vocabulary: this run's ids are "
+                             "mapped to its pieces ([UNK] where it lacks one)")
     parser.add_argument("--distill-weight", type=float, default=0.5,
                         help="with --teacher: loss = (1 - w) * CRF NLL of the gold tags + w * expected NLL under the teacher")
     parser.add_argument("--arch", choices=("bert", "bilstm"), default="bert",
