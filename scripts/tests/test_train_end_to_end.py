@@ -63,16 +63,22 @@ def test_bilstm_lexicon_teacher_and_distilled_student(tmp_path):
     assert len(events(student_dir, "resume")) == 1
 
 
-def test_teacher_with_another_vocabulary_is_refused(tmp_path):
+def test_teacher_with_another_vocabulary_is_mapped_and_evaluate_refuses_it(tmp_path):
     a, b = str(tmp_path / "a.bio"), str(tmp_path / "b.bio")
     write_corpus(a, 80, 1)
     with open(b, "w", encoding="utf-8") as f:
         f.write("甲\tB-PER\n乙\tI-PER\n\n" * 60)
     common = ["--held-out", "10", "--batch-tokens", "400", "--threads", "1", "--epochs", "1",
-              "--hidden", "32", "--layers", "1", "--heads", "2", "--ffn", "64"]
+              "--hidden", "32", "--layers", "1", "--heads", "2", "--ffn", "64", "--precision", "fp32"]
     run("--run-dir", str(tmp_path / "t"), "--train", a, *common)
+    teacher = str(tmp_path / "t" / "best.pt")
     result = subprocess.run([sys.executable, SCRIPT, "--run-dir", str(tmp_path / "s"), "--train", b,
-                             "--teacher", str(tmp_path / "t" / "best.pt"), *common], capture_output=True, text=True)
+                             "--teacher", teacher, *common], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "another vocabulary; its ids are mapped" in result.stdout + result.stderr
+    assert events(str(tmp_path / "s"), "epoch")
+    result = subprocess.run([sys.executable, SCRIPT, "--run-dir", str(tmp_path / "s"), "--train", b,
+                             "--evaluate", teacher, *common], capture_output=True, text=True)
     assert result.returncode != 0 and "vocabulary differs" in result.stderr
 
 
