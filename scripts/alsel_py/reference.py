@@ -5,9 +5,34 @@ the unary scores is exactly the matrix of marginals P(y_w = l | x). This shares 
 algorithm with alsel's explicit forward-backward in src/model/crf.cc.
 """
 
-from typing import Dict, List
+import unicodedata
+from typing import Dict, List, Sequence
 
 import torch
+
+# alsel's decoding constraint (include/alsel/model/entity_constraint.h): how far it lowers every label
+# but O of a word that can only be O.
+FORBIDDEN_EMISSION = 1.0e4
+
+
+def never_entity_word(word: str, unknown: bool) -> bool:
+    """The constraint's rule, from Python's Unicode database: a word that the vocabulary lacks
+    (`unknown`) and that holds no letter, or a word with a symbol (S*) and no letter or number
+    (L*, N*), can only be labelled O."""
+    categories = [unicodedata.category(c) for c in word]
+    has_letter = any(c.startswith("L") for c in categories)
+    has_letter_or_number = any(c[0] in "LN" for c in categories)
+    has_symbol = any(c.startswith("S") for c in categories)
+    if unknown and not has_letter:
+        return True
+    return has_symbol and not has_letter_or_number
+
+
+def forbid_entity_labels(rows: List[List[float]], never: Sequence[bool], outside: int) -> List[List[float]]:
+    """Rows (one per word) with every label but `outside` set FORBIDDEN_EMISSION below it where
+    `never` says so."""
+    return [[r[label] if label == outside or not flag else r[outside] - FORBIDDEN_EMISSION
+             for label in range(len(r))] for r, flag in zip(rows, never)]
 
 
 def log_partition(emissions: torch.Tensor, transitions, start, end) -> torch.Tensor:
