@@ -416,6 +416,75 @@ def claims_table(rows: List[Dict], seeds: List[int], full) -> List[str]:
     return out
 
 
+# The control for warm starts (issue 19): the ranking claims under warm starts and under
+# retraining from scratch every round (--protocol scale-retrain), on the control's seeds and rounds.
+CONTROL_PAIRS = [("ltp", ["random"], "ltp ahead of random"),
+                 ("ltp", AVERAGES, "ltp ahead of the best average"),
+                 ("ltp-unk", AVERAGES, "ltp-unk ahead of the best average"),
+                 ("nlc", ["trimmed"], "trimmed no better than NLC")]
+
+
+def concordant_pairs(warm: Dict[str, float], control: Dict[str, float]) -> Tuple[int, int, List[str]]:
+    """Over the strategies both have: the pairs the two orderings put the same way round (a tie on
+    one side only counts as different), the pairs compared, and the pairs whose order flips
+    ("a > b -> <", "a > b -> =", "a = b -> a < b")."""
+    names = [s for s in STRATEGY_ORDER if s in warm and s in control]
+    same, total, flips = 0, 0, []
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            total += 1
+            w, c = warm[a] - warm[b], control[a] - control[b]
+            if (w > 0) == (c > 0) and (w < 0) == (c < 0):
+                same += 1
+            elif w == 0:
+                flips.append(f"{a} = {b} -> {a} {'>' if c > 0 else '<'} {b}")
+            else:
+                first, second = (a, b) if w > 0 else (b, a)
+                flips.append(f"{first} > {second} -> {'=' if c == 0 else '<'}")
+    return same, total, flips
+
+
+def control_comparison(warm_rows: List[Dict], control_rows: List[Dict]) -> List[str]:
+    """Markdown: F1 under warm starts and under retraining on the control's seeds and rounds, the
+    share of strategy pairs ordered alike, and each ranking claim under both."""
+    seeds = sorted({r["seed"] for r in control_rows})
+    strategies = [s for s in STRATEGY_ORDER if any(r["strategy"] == s for r in control_rows)]
+    out = ["", "### Warm starts against retraining every round (the control)\n",
+           f"`--protocol scale-retrain` (every round from scratch) on seed {', '.join(map(str, seeds))}, "
+           "strategies " + ", ".join(strategies) + "; each cell: F1 with warm starts / retrained. "
+           "Pairs: the strategy pairs the two protocols order the same way.\n",
+           "| seed | labeled | " + " | ".join(TITLES[s] for s in strategies) + " | pairs ordered alike | flips |",
+           "|---|---|" + "---|" * len(strategies) + "---|---|"]
+    same_all = total_all = 0
+    for seed in seeds:
+        for f in CLAIM_ROUNDS:
+            warm = {s: v for s in strategies if (v := f1_at(warm_rows, s, seed, f)) is not None}
+            control = {s: v for s in strategies if (v := f1_at(control_rows, s, seed, f)) is not None}
+            if not control:
+                continue
+            cells = [f"{warm[s]:.2f} / {control[s]:.2f}" if s in warm and s in control else "-" for s in strategies]
+            same, total, flips = concordant_pairs(warm, control)
+            same_all, total_all = same_all + same, total_all + total
+            out.append(f"| {seed} | {f:.0%} | " + " | ".join(cells) + f" | {same} of {total} | {'; '.join(flips) or '-'} |")
+    if total_all:
+        out.append(f"\nOver all rounds: {same_all} of {total_all} pairs ordered alike.\n")
+    out += ["| claim (10%-30%, control's seeds) | warm starts | retrained |", "|---|---|---|"]
+    for mine, rivals, claim in CONTROL_PAIRS:
+        cells = []
+        for rows in (warm_rows, control_rows):
+            present = [r for r in rivals if any(x["strategy"] == r for x in control_rows)]
+            if not present or not any(x["strategy"] == mine for x in control_rows):
+                cells = None
+                break
+            points = [((seed, f), f"{seed}/{f:.0%}") for seed in seeds for f in CLAIM_ROUNDS]
+            ahead, known, _ = lead(points, lambda s, key: f1_at(rows, s, key[0], key[1]), mine, present)
+            cells.append(f"{verdict(ahead, known, known)} ({ahead} of {known})")  # trimmed: NLC ahead of it
+        if cells:
+            label = claim + (f" (of {', '.join(present)})" if len(rivals) > 1 else "")
+            out.append(f"| {label} | {cells[0]} | {cells[1]} |")
+    return out
+
+
 def plot_by_chars(rows: List[Dict], path: str, title: str):
     """F1 against labeled characters: per strategy and round, the mean over seeds of both."""
     import matplotlib
@@ -493,6 +562,9 @@ def main():
     parser.add_argument("--results", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--title", default="Active learning on MSRA with alsel (reduced protocol, mean ± std over seeds)")
+    parser.add_argument("--control", metavar="RESULTS", default=None,
+                        help="results.csv of --protocol scale-retrain: adds the comparison of warm starts with "
+                             "retraining (ranking of the strategies, the claims under both) to summary.md")
     args = parser.parse_args()
     rows = read(args.results)
     os.makedirs(args.out, exist_ok=True)
@@ -506,6 +578,8 @@ def main():
             writer.writerow({k: r[k] for k in fields})
     os.replace(os.path.join(args.out, "results.csv.tmp"), os.path.join(args.out, "results.csv"))
     summary = summarize(rows)
+    if args.control:
+        summary += "\n".join(control_comparison(rows, read(args.control))) + "\n"
     with open(os.path.join(args.out, "summary.md"), "w", encoding="utf-8") as f:
         f.write(summary)
     plot(rows, os.path.join(args.out, "learning-curves.png"), args.title)

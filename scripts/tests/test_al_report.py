@@ -97,3 +97,42 @@ def test_claims_leave_out_a_seed_whose_curves_are_incomplete():
 def test_no_shares_of_a_zero_full_data_f1():
     rows = make_rows(lambda s, seed, f: 0.0)
     assert al_report.relative_table(al_report.curves(rows), STRATEGIES, FRACTIONS, 0.0) == []
+
+
+def control_rows(f1, strategies=("random", "nlc", "trimmed", "ltp", "ltp-unk"), seed=1):
+    """A scale-retrain control: rounds 0-5 (5%-30%) of `strategies` on one seed."""
+    return [{"strategy": s, "seed": seed, "round": i, "labeled_fraction": f, "labeled_sentences": int(f * 1000),
+             "f1": f1(s, f), "labeled_chars": None, "batch_chars": None, "batch_sentences": None}
+            for s in strategies for i, f in enumerate(FRACTIONS[:6])]
+
+
+def claim_row(lines, start):
+    return next(line for line in lines if line.startswith("| " + start))
+
+
+def test_control_with_the_same_ranking_keeps_every_claim():
+    warm = make_rows(lambda s, seed, f: 50 + 100 * f + RANK[s])
+    lines = al_report.control_comparison(warm, control_rows(lambda s, f: 40 + 100 * f + 2 * RANK[s]))
+    assert "Over all rounds: 50 of 50 pairs ordered alike." in "\n".join(lines)
+    assert claim_row(lines, "ltp ahead of random") == "| ltp ahead of random | holds (5 of 5) | holds (5 of 5) |"
+    assert "holds (5 of 5) | holds (5 of 5)" in claim_row(lines, "trimmed no better")
+
+
+def test_control_that_reorders_strategies_shows_the_flips_and_the_changed_verdict():
+    warm = make_rows(lambda s, seed, f: 50 + 100 * f + RANK[s])
+    # Retrained, random overtakes LTP at 10% and 15%, and trimmed overtakes NLC everywhere.
+    lines = al_report.control_comparison(warm, control_rows(
+        lambda s, f: 50 + 100 * f + {"random": 5.0 if f < 0.2 else 0.0, "trimmed": 2.5}.get(s, RANK[s])))
+    text = "\n".join(lines)
+    assert "ltp > random -> <" in text and "nlc > trimmed -> <" in text
+    assert "Over all rounds: 50 of 50" not in text
+    assert claim_row(lines, "ltp ahead of random") == "| ltp ahead of random | holds (5 of 5) | partly (3 of 5) |"
+    assert "holds (5 of 5) | fails (0 of 5)" in claim_row(lines, "trimmed no better")
+
+
+def test_ties_on_both_sides_are_alike_and_a_tie_on_one_side_is_a_flip():
+    assert al_report.concordant_pairs({"nlc": 70.0, "ltp": 70.0}, {"nlc": 60.0, "ltp": 60.0}) == (1, 1, [])
+    assert al_report.concordant_pairs({"nlc": 70.0, "ltp": 71.0}, {"nlc": 60.0, "ltp": 60.0}) == \
+        (0, 1, ["ltp > nlc -> ="])
+    assert al_report.concordant_pairs({"nlc": 70.0, "ltp": 70.0}, {"nlc": 61.0, "ltp": 60.0}) == \
+        (0, 1, ["nlc = ltp -> nlc > ltp"])
